@@ -1,0 +1,43 @@
+"""The roles, as groups with model permissions.
+
+One table for the whole project so that a reader sees every role's rights in one place. Each app's
+data migration calls ``sync_roles`` after adding models, so new permissions reach existing groups.
+"""
+
+from django.contrib.auth.management import create_permissions
+
+MANAGERS = "Managers"
+APPROVERS = "Approvers"
+SUPPORT_AGENTS = "Support agents"
+RESPONDERS = "Responders"
+INCIDENT_LEADS = "Incident leads"
+EXECUTIVES = "Executives"
+ROLES = [MANAGERS, APPROVERS, SUPPORT_AGENTS, RESPONDERS, INCIDENT_LEADS, EXECUTIVES]
+
+# (app label, actions) pairs each role gets on every model of that app.
+ROLE_PERMISSIONS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
+    MANAGERS: [("matrix", ("view", "add", "change", "delete"))],
+    APPROVERS: [("matrix", ("view",))],
+    SUPPORT_AGENTS: [("matrix", ("view",))],
+    RESPONDERS: [("matrix", ("view",))],
+    INCIDENT_LEADS: [("matrix", ("view",))],
+    EXECUTIVES: [("matrix", ("view",))],
+}
+
+
+def sync_roles(apps, schema_editor=None) -> None:
+    """Create the role groups and grant each its permissions (idempotent; works in migrations)."""
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role in ROLES:
+        group, _ = Group.objects.get_or_create(name=role)
+        for app_label, actions in ROLE_PERMISSIONS.get(role, []):
+            perms = Permission.objects.filter(
+                content_type__app_label=app_label,
+                codename__regex=rf"^({'|'.join(actions)})_",
+            )
+            group.permissions.add(*perms)

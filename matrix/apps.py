@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MatrixConfig(AppConfig):
+    name = "matrix"
+    verbose_name = "Escalation matrix"

@@ -1,0 +1,34 @@
+"""The matrix: who owns what, how bad is bad, what to do and where it goes."""
+
+from .areas import AreaRosterEntry, ProductArea, Vendor, VendorContact
+from .choices import (
+    ChannelKind,
+    ChecklistKind,
+    Clock,
+    IntakeChannel,
+    LifecycleStage,
+    MembershipRole,
+    RosterRole,
+    TriageFieldType,
+)
+from .playbooks import ChecklistItem, Playbook, TriageField
+from .policies import EscalationPolicy, EscalationStep
+from .rotations import Rotation, RotationMember, RotationOverride
+from .rules import RoutingRule
+from .teams import ContactChannel, Membership, Team
+from .tiers import Impact, PriorityCell, Tier, Urgency
+
+__all__ = [
+    "AreaRosterEntry", "ChannelKind", "ChecklistItem", "ChecklistKind", "Clock", "ContactChannel",
+    "EscalationPolicy", "EscalationStep", "Impact", "IntakeChannel", "LifecycleStage", "Membership",
+    "MembershipRole", "Playbook", "PriorityCell", "ProductArea", "RosterRole", "Rotation", "RotationMember",
+    "RotationOverride", "RoutingRule", "Team", "Tier", "TriageField", "TriageFieldType", "Urgency",
+    "Vendor", "VendorContact",
+]
+
+# Every model whose changes are the matrix's history (governance, time travel, export).
+MATRIX_MODELS = [
+    Team, Membership, ContactChannel, Rotation, RotationMember, RotationOverride, Vendor, VendorContact,
+    ProductArea, AreaRosterEntry, Impact, Urgency, Tier, PriorityCell, EscalationPolicy, EscalationStep,
+    RoutingRule, Playbook, ChecklistItem, TriageField,
+]

@@ -1,0 +1,177 @@
+"""Factories for matrix data. Keys are stable slugs, as in production."""
+
+import datetime as dt
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from matrix import models as m
+from escalation_matrix.roles import APPROVERS, MANAGERS
+
+User = get_user_model()
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.django.Password("pw")
+
+
+def user_in_role(role: str, **kwargs) -> User:
+    user = UserFactory(is_staff=role in (MANAGERS, APPROVERS), **kwargs)
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Team
+        django_get_or_create = ("key",)
+
+    key = factory.Sequence(lambda n: f"team-{n}")
+    name = factory.LazyAttribute(lambda t: t.key.replace("-", " ").title())
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Membership
+
+    team = factory.SubFactory(TeamFactory)
+    user = factory.SubFactory(UserFactory)
+    role = m.MembershipRole.RESPONDER
+
+
+class RotationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Rotation
+
+    team = factory.SubFactory(TeamFactory)
+    name = "Primary"
+    time_zone = "UTC"
+    shift_hours = 168
+    handoff_time = dt.time(9, 0)
+    starts_on = dt.date(2026, 1, 5)
+
+
+class RotationMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.RotationMember
+
+    rotation = factory.SubFactory(RotationFactory)
+    user = factory.SubFactory(UserFactory)
+    position = factory.Sequence(lambda n: n + 1)
+
+
+class VendorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Vendor
+        django_get_or_create = ("key",)
+
+    key = factory.Sequence(lambda n: f"vendor-{n}")
+    name = factory.LazyAttribute(lambda v: v.key.title())
+
+
+class AreaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.ProductArea
+        django_get_or_create = ("key",)
+
+    key = factory.Sequence(lambda n: f"area-{n}")
+    name = factory.LazyAttribute(lambda a: a.key.replace("-", " ").title())
+    owner_team = factory.SubFactory(TeamFactory)
+    lifecycle_stage = m.LifecycleStage.GA
+
+
+class ImpactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Impact
+        django_get_or_create = ("key",)
+
+    key = factory.Sequence(lambda n: f"impact-{n}")
+    name = factory.LazyAttribute(lambda o: o.key.title())
+    rank = factory.Sequence(lambda n: n + 1)
+
+
+class UrgencyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Urgency
+        django_get_or_create = ("key",)
+
+    key = factory.Sequence(lambda n: f"urgency-{n}")
+    name = factory.LazyAttribute(lambda o: o.key.title())
+    rank = factory.Sequence(lambda n: n + 1)
+
+
+class TierFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Tier
+        django_get_or_create = ("key",)
+
+    key = factory.Sequence(lambda n: f"sev{n + 1}")
+    name = factory.LazyAttribute(lambda o: o.key.upper())
+    rank = factory.Sequence(lambda n: n + 1)
+    acknowledge_minutes = 15
+    contain_minutes = 60
+    resolve_minutes = 240
+
+
+class PolicyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.EscalationPolicy
+
+    key = factory.Sequence(lambda n: f"policy-{n}")
+    name = factory.LazyAttribute(lambda o: o.key.title())
+
+
+class StepFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.EscalationStep
+
+    policy = factory.SubFactory(PolicyFactory)
+    position = factory.Sequence(lambda n: n + 1)
+    delay_minutes = 0
+
+
+class PlaybookFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Playbook
+
+    key = factory.Sequence(lambda n: f"playbook-{n}")
+    name = factory.LazyAttribute(lambda o: o.key.title())
+
+
+class RuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.RoutingRule
+
+    key = factory.Sequence(lambda n: f"rule-{n}")
+    name = factory.LazyAttribute(lambda o: o.key.title())
+    order = factory.Sequence(lambda n: (n + 1) * 10)
+    team = factory.SubFactory(TeamFactory)
+
+
+def standard_priority_matrix() -> dict:
+    """Four impacts × four urgencies → four tiers, monotonic; returns the objects by key."""
+    impacts = [ImpactFactory(key=k, rank=i + 1) for i, k in enumerate(["extensive", "significant", "moderate", "minor"])]
+    urgencies = [UrgencyFactory(key=k, rank=i + 1) for i, k in enumerate(["critical", "high", "medium", "low"])]
+    tiers = [
+        TierFactory(key=f"sev{i + 1}", name=f"SEV{i + 1}", rank=i + 1,
+                    acknowledge_minutes=a, contain_minutes=c, resolve_minutes=r)
+        for i, (a, c, r) in enumerate([(5, 30, 240), (15, 120, 480), (60, 480, 2880), (240, 1440, 10080)])
+    ]
+    for i, impact in enumerate(impacts):
+        for j, urgency in enumerate(urgencies):
+            tier = tiers[min(3, (i + j + 1) // 2)]
+            m.PriorityCell.objects.get_or_create(impact=impact, urgency=urgency, defaults={"tier": tier})
+    return {
+        "impacts": {o.key: o for o in impacts},
+        "urgencies": {o.key: o for o in urgencies},
+        "tiers": {o.key: o for o in tiers},
+    }
