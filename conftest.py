@@ -68,3 +68,67 @@ def manager_client(client, manager):
 def agent_client(client, agent):
     client.force_login(agent)
     return client
+
+
+@pytest.fixture
+def celery_processes(transactional_db, tmp_path, settings):
+    """A real Celery worker and beat, as subprocesses, on real Redis and this test's database.
+
+    Use with ``@pytest.mark.services`` (they need PostgreSQL and Redis); rows the test commits are
+    visible to the worker. Yields a ``start(name)`` / ``kill(name, sig)`` controller.
+    """
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    db = settings.DATABASES["default"]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "escalation_matrix.test_settings",
+        "DATABASE_URL": f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "VAR_DIR": str(tmp_path),
+        "HEARTBEAT_SECONDS": "1",
+    }
+    celery = [sys.executable, "-m", "celery", "-A", "escalation_matrix"]
+    commands = {
+        "worker": [*celery, "worker", "--loglevel", "WARNING", "--concurrency", "2", "--pool", "threads",
+                   "--without-gossip", "--without-mingle", "-n", f"test-{os.getpid()}@%h"],
+        "beat": [*celery, "beat", "--loglevel", "WARNING", "--schedule", str(tmp_path / "beat-schedule")],
+    }
+
+    class Processes:
+        running: dict = {}
+
+        def start(self, name: str):
+            log = open(tmp_path / f"{name}.log", "ab")  # noqa: SIM115 — closed with the process
+            self.running[name] = subprocess.Popen(commands[name], env=env, stdout=log, stderr=log)
+            return self.running[name]
+
+        def kill(self, name: str, sig=signal.SIGTERM) -> None:
+            proc = self.running.pop(name, None)
+            if proc and proc.poll() is None:
+                proc.send_signal(sig)
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+
+        def log(self, name: str) -> str:
+            return (tmp_path / f"{name}.log").read_text(errors="replace")
+
+        def wait_for(self, predicate, timeout: float = 30, what: str = "condition"):
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                result = predicate()
+                if result:
+                    return result
+                time.sleep(0.2)
+            raise AssertionError(f"timed out waiting for {what}\n--- worker log ---\n"
+                                 f"{self.log('worker') if (tmp_path / 'worker.log').exists() else ''}")
+
+    processes = Processes()
+    yield processes
+    for name in list(processes.running):
+        processes.kill(name)

@@ -1,6 +1,7 @@
 """System checks that refuse an unsafe production configuration at start-up, not at 3 a.m."""
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.checks import Error, Tags, Warning, register
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1", "testserver"}
@@ -9,8 +10,12 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1", "testserver"}
 @register(Tags.security, deploy=False)
 def check_production_settings(app_configs, **kwargs) -> list:
     problems = []
+    try:
+        secret_key = settings.SECRET_KEY
+    except ImproperlyConfigured:  # Django refuses to even read an empty key
+        secret_key = ""
     if not settings.DEBUG:
-        if not settings.SECRET_KEY or settings.SECRET_KEY.startswith("dev-insecure"):
+        if not secret_key or secret_key.startswith("dev-insecure"):
             problems.append(
                 Error("SECRET_KEY is not set.", hint="Set the SECRET_KEY environment variable.", id="em.E001")
             )

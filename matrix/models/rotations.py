@@ -5,6 +5,7 @@ from simple_history.models import HistoricalRecords
 from escalation_matrix.models import TimeStampedModel
 
 from .teams import Team
+from .validators import validate_time_zone
 
 
 class Rotation(TimeStampedModel):
@@ -13,7 +14,7 @@ class Rotation(TimeStampedModel):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="rotations")
     name = models.CharField(max_length=120, default="Primary")
     order = models.PositiveSmallIntegerField(default=1, help_text="1 = primary on-call, 2 = secondary, …")
-    time_zone = models.CharField(max_length=64, default="UTC")
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     shift_hours = models.PositiveIntegerField(default=168, help_text="168 = weekly, 24 = daily, 12 = follow the sun.")
     handoff_time = models.TimeField(default="09:00", help_text="Local time, in the rotation's time zone.")
     starts_on = models.DateField(help_text="The first shift starts on this day at the handoff time.")

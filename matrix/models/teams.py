@@ -5,6 +5,7 @@ from simple_history.models import HistoricalRecords
 from escalation_matrix.models import TimeStampedModel
 
 from .choices import ChannelKind, MembershipRole
+from .validators import validate_time_zone, validate_working_days
 
 
 class Team(TimeStampedModel):
@@ -17,11 +18,12 @@ class Team(TimeStampedModel):
         default=False, help_text="The last-resort team: gets incidents no rule or area owner claims."
     )
     # Business-hours calendar, used by tiers on the business-hours clock.
-    time_zone = models.CharField(max_length=64, default="UTC")
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     workday_start = models.TimeField(default="09:00")
     workday_end = models.TimeField(default="17:00")
     working_days = models.CharField(
-        max_length=20, default="0,1,2,3,4", help_text="Comma-separated weekdays, Monday = 0."
+        max_length=20, default="0,1,2,3,4", validators=[validate_working_days],
+        help_text="Comma-separated weekdays, Monday = 0."
     )
     holiday_country = models.CharField(
         max_length=8, blank=True, help_text="ISO country code whose public holidays are not working days."
