@@ -119,3 +119,16 @@ class MatrixSnapshot:
     @cached_property
     def playbooks(self) -> list[m.Playbook]:
         return list(m.Playbook.objects.all())
+
+    # --- contacts --------------------------------------------------------------------------------
+    @cached_property
+    def contact_channels_by_team(self) -> dict[int, list[m.ContactChannel]]:
+        by_team: dict[int, list[m.ContactChannel]] = defaultdict(list)
+        for channel in m.ContactChannel.objects.all():
+            by_team[channel.team_id].append(channel)
+        return by_team
+
+    @cached_property
+    def vendor_contacts(self) -> list[m.VendorContact]:
+        """Every vendor's support contacts, with their vendor."""
+        return list(m.VendorContact.objects.select_related("vendor"))
