@@ -175,3 +175,89 @@ def standard_priority_matrix() -> dict:
         "urgencies": {o.key: o for o in urgencies},
         "tiers": {o.key: o for o in tiers},
     }
+
+
+class RotationOverrideFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.RotationOverride
+
+    rotation = factory.SubFactory(RotationFactory)
+    user = factory.SubFactory(UserFactory)
+    starts_at = dt.datetime(2026, 1, 7, tzinfo=dt.UTC)
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + dt.timedelta(days=1))
+
+
+def lint_clean_matrix() -> dict:
+    """A small, complete matrix lint finds nothing wrong with (tests break it in one place).
+
+    The standard priority matrix; a triage team "support" and a team "payments", each with a started
+    rotation, one member and a confirmed contact; area "checkout" owned by payments; a playbook for every
+    area; policy "default" (any tier, one step); vendor "stripe" with a confirmed contact; rule "refunds".
+    """
+    from django.utils import timezone
+
+    now = timezone.now()
+    objects = standard_priority_matrix()
+    triage = TeamFactory(key="support", name="Support", is_triage=True)
+    payments = TeamFactory(key="payments", name="Payments")
+    for team in (triage, payments):
+        rotation = RotationFactory(team=team, starts_on=timezone.localdate() - dt.timedelta(days=14))
+        RotationMemberFactory(rotation=rotation, position=1, user=UserFactory(username=f"{team.key}-oncall"))
+        m.ContactChannel.objects.create(team=team, kind=m.ChannelKind.EMAIL, target=f"{team.key}@example.com",
+                                        confirmed_at=now)
+    checkout = AreaFactory(key="checkout", name="Checkout", owner_team=payments)
+    PlaybookFactory(key="general", name="General")
+    policy = PolicyFactory(key="default", name="Default")
+    StepFactory(policy=policy, position=1, delay_minutes=5)
+    vendor = VendorFactory(key="stripe", name="Stripe")
+    m.VendorContact.objects.create(vendor=vendor, name="Stripe support", confirmed_at=now)
+    RuleFactory(key="refunds", name="Refunds", order=10, keywords="refund", team=payments, area=checkout)
+    return {**objects, "triage": triage, "payments": payments, "checkout": checkout, "policy": policy,
+            "vendor": vendor}
+
+
+class ContactChannelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.ContactChannel
+
+    team = factory.SubFactory(TeamFactory)
+    kind = m.ChannelKind.EMAIL
+    target = factory.LazyAttribute(lambda o: f"{o.team.key}@example.com")
+
+
+class VendorContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.VendorContact
+
+    vendor = factory.SubFactory(VendorFactory)
+    name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"contact{n}@vendor.example.com")
+
+
+class RosterEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.AreaRosterEntry
+
+    area = factory.SubFactory(AreaFactory)
+    role = m.RosterRole.LEAD_ENGINEER
+    user = factory.SubFactory(UserFactory)
+
+
+class ChecklistItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.ChecklistItem
+
+    playbook = factory.SubFactory(PlaybookFactory)
+    position = factory.Sequence(lambda n: n + 1)
+    kind = m.ChecklistKind.COLLECT
+    text = factory.Sequence(lambda n: f"Collect item {n}")
+
+
+class TriageFieldFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.TriageField
+
+    playbook = factory.SubFactory(PlaybookFactory)
+    key = factory.Sequence(lambda n: f"field-{n}")
+    label = factory.LazyAttribute(lambda o: o.key.replace("-", " ").capitalize())
+    position = factory.Sequence(lambda n: n + 1)

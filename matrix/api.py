@@ -1,0 +1,48 @@
+"""The matrix API: the whole matrix as JSON, and "who would get this?" without filing anything."""
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .matrix_file import export_data
+from .routing import Router
+from .serializers import RoutePreviewSerializer, RouteQuerySerializer
+from .snapshot import MatrixSnapshot
+
+
+class MatrixView(APIView):
+    @extend_schema(
+        summary="The whole matrix",
+        tags=["matrix"],
+        description=(
+            "The same content as `manage.py export_matrix` (documented in docs/matrix-file.md), as JSON, "
+            "except contact channels' webhook secrets."
+        ),
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request) -> Response:
+        # Every signed-in role may read the matrix; only an export on the server carries the secrets.
+        return Response(export_data(include_secrets=False))
+
+
+class RoutePreviewView(APIView):
+    @extend_schema(
+        summary="Preview routing",
+        tags=["matrix"],
+        description=(
+            "Routes an incident as filing it would — tier, team, rule, on-call person now, escalation policy, "
+            "playbook and deadlines if filed now — and saves nothing. Unknown or missing inputs are a 400 "
+            "with errors by field. Deadlines count round the clock, also for a tier on the business-hours clock."
+        ),
+        parameters=[RouteQuerySerializer],
+        responses={200: RoutePreviewSerializer, 400: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request) -> Response:
+        now = timezone.now()
+        query = RouteQuerySerializer(data=request.query_params, context={"router": Router(MatrixSnapshot(now=now))})
+        query.is_valid(raise_exception=True)
+        decision = query.validated_data["decision"]
+        return Response(RoutePreviewSerializer(decision, context={"filed_at": now}).data)
