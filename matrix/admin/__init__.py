@@ -1,0 +1,13 @@
+"""The matrix admin, where managers build the escalation matrix.
+
+Every matrix model is registered with a ``MatrixAdmin`` (simple-history's admin plus a required reason
+for every change, see ``base``); the modules below register them by glossary concept.
+"""
+
+from django.contrib import admin
+
+from . import areas, playbooks, policies, rules, severity, teams, users  # noqa: F401  (they register the admins)
+
+admin.site.site_header = "Escalation Matrix admin"
+admin.site.site_title = "Escalation Matrix admin"
+admin.site.index_title = "The escalation matrix"
