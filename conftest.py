@@ -86,7 +86,9 @@ def celery_processes(transactional_db, tmp_path, settings):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "escalation_matrix.test_settings",
-        "DATABASE_URL": f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DATABASE_URL": (
+            f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+        ),
         "VAR_DIR": str(tmp_path),
         "HEARTBEAT_SECONDS": "1",
     }
@@ -101,7 +103,7 @@ def celery_processes(transactional_db, tmp_path, settings):
         running: dict = {}
 
         def start(self, name: str):
-            log = open(tmp_path / f"{name}.log", "ab")  # noqa: SIM115 — closed with the process
+            log = open(tmp_path / f"{name}.log", "ab")
             self.running[name] = subprocess.Popen(commands[name], env=env, stdout=log, stderr=log)
             return self.running[name]
 

@@ -17,6 +17,6 @@ class HeartbeatScheduler(PersistentScheduler):
                 from .health import heartbeat_record
 
                 heartbeat_record(name="beat")
-            except Exception:  # noqa: BLE001 — a failed heartbeat must never stop the schedule
+            except Exception:
                 self.logger.exception("could not record the beat heartbeat")
         return min(super().tick(*args, **kwargs), self.heartbeat_every)

@@ -1,8 +1,8 @@
 """System checks that refuse an unsafe production configuration at start-up, not at 3 a.m."""
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.core.checks import Error, Tags, Warning, register
+from django.core.exceptions import ImproperlyConfigured
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1", "testserver"}
 

@@ -187,7 +187,10 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULER = "escalation_matrix.beat:HeartbeatScheduler"
 CELERY_BEAT_SCHEDULE = {
-    "worker-heartbeat": {"task": "escalation_matrix.tasks.worker_heartbeat", "schedule": float(envint("HEARTBEAT_SECONDS", 10))},
+    "worker-heartbeat": {
+        "task": "escalation_matrix.tasks.worker_heartbeat",
+        "schedule": float(envint("HEARTBEAT_SECONDS", 10)),
+    },
 }
 
 REST_FRAMEWORK = {

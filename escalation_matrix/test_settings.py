@@ -6,7 +6,7 @@ os.environ.setdefault("DEBUG", "0")  # tests run the production configuration
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdef")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 
-from .settings import *  # noqa: E402,F403
+from .settings import *  # noqa: F403
 
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False

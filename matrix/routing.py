@@ -8,11 +8,31 @@ only walks the rules that could apply to the incident's area.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from . import models as m
 from .snapshot import MatrixSnapshot
+
+
+def keyword_pattern(keywords: tuple[str, ...]) -> re.Pattern | None:
+    """Keywords match at the start of a word: 'refund' matches "refunds" but 'ios' not "scenarios"."""
+    if not keywords:
+        return None
+    return re.compile(r"(?<!\w)(" + "|".join(re.escape(k) for k in keywords) + ")")
+
+
+def keyword_covers(earlier: str, later: str) -> bool:
+    """Every text that ``later`` matches, ``earlier`` matches too (used to find shadowed rules):
+    ``earlier`` starts a word inside ``later`` ('refund' covers 'partial refund', not 'nonrefundable').
+    Plain ``str.find`` rather than a regex: lint calls this for many pairs of rules."""
+    start = later.find(earlier)
+    while start != -1:
+        if start == 0 or not (later[start - 1].isalnum() or later[start - 1] == "_"):
+            return True
+        start = later.find(earlier, start + 1)
+    return False
 
 
 class RoutingError(ValueError):
@@ -75,6 +95,7 @@ class CompiledRule:
     urgency_id: int | None
     impact_name: str = ""
     urgency_name: str = ""
+    keyword_pattern: re.Pattern | None = None
 
     def match(self, area: m.ProductArea, impact_id: int, urgency_id: int, text: str,
               segment: str, channel: str) -> list[str] | None:
@@ -90,13 +111,11 @@ class CompiledRule:
         if self.channel and self.channel != channel:
             return None
         reasons = []
-        if self.keywords:
-            for keyword in self.keywords:  # a plain loop: a generator costs more than the search here
-                if keyword in text:
-                    reasons.append(f"keyword '{keyword}'")
-                    break
-            else:
+        if self.keyword_pattern is not None:
+            found = self.keyword_pattern.search(text)
+            if found is None:
                 return None
+            reasons.append(f"keyword '{found.group(1)}'")
         if self.area_ids is not None:
             reasons.append(f"area {self.rule.area.name if self.rule.area else area.name}")
         if self.stage:
@@ -157,6 +176,7 @@ class Router:
                 area_ids=descendants.get(rule.area_id, frozenset()) if rule.area_id else None,
                 stage=rule.lifecycle_stage,
                 keywords=tuple(rule.keyword_list),
+                keyword_pattern=keyword_pattern(tuple(rule.keyword_list)),
                 segment=rule.customer_segment.strip().lower(),
                 channel=rule.channel,
                 impact_id=rule.impact_id,

@@ -1,6 +1,83 @@
-from django.http import HttpRequest, HttpResponse
+"""The matrix pages. Thin: each view asks a selector for its data and renders it (login required
+everywhere by LoginRequiredMiddleware)."""
+
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from . import selectors
+from .forms import RoutePreviewForm
+from .routing import RoutingError
 
 
+def _found(page):
+    if page is None:
+        raise Http404("Not in the matrix.")
+    return page
+
+
+@require_safe
 def matrix_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "matrix/matrix_page.html", {})
+    return render(request, "matrix/matrix_page.html", {"page": selectors.matrix_page()})
+
+
+@require_safe
+def area_detail(request: HttpRequest, key: str) -> HttpResponse:
+    return render(request, "matrix/area_detail.html", {"page": _found(selectors.area_page(key))})
+
+
+@require_safe
+def team_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "matrix/team_list.html", {"rows": selectors.team_list()})
+
+
+@require_safe
+def team_detail(request: HttpRequest, key: str) -> HttpResponse:
+    return render(request, "matrix/team_detail.html", {"page": _found(selectors.team_page(key))})
+
+
+@require_safe
+def vendor_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "matrix/vendor_list.html", {"rows": selectors.vendor_list()})
+
+
+@require_safe
+def vendor_detail(request: HttpRequest, key: str) -> HttpResponse:
+    return render(request, "matrix/vendor_detail.html", {"page": _found(selectors.vendor_page(key))})
+
+
+@require_safe
+def person_detail(request: HttpRequest, username: str) -> HttpResponse:
+    return render(request, "matrix/person_detail.html", {"page": _found(selectors.person_page(username))})
+
+
+@require_safe
+def playbook_detail(request: HttpRequest, key: str) -> HttpResponse:
+    return render(request, "matrix/playbook_detail.html", {"page": _found(selectors.playbook_page(key))})
+
+
+@require_safe
+def search(request: HttpRequest) -> HttpResponse:
+    results = selectors.search(request.GET.get("q", ""))
+    template = "matrix/partials/search_dropdown.html" if request.htmx else "matrix/search.html"
+    return render(request, template, {"results": results})
+
+
+@require_safe
+def route_preview(request: HttpRequest) -> HttpResponse:
+    """The preview form; htmx asks again as the user types and gets only the decision (and errors)."""
+    form = RoutePreviewForm(request.GET or None)
+    preview = None
+    if form.is_bound and form.is_valid():
+        try:
+            preview = selectors.route_preview(form.route_request())
+        except RoutingError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+    context = {
+        "form": form,
+        "preview": preview,
+        # While typing, a field not filled in yet is not an error worth shouting about.
+        "field_errors": form.errors_by_field(skip_required=bool(request.htmx)) if form.is_bound else {},
+    }
+    template = "matrix/partials/route_decision.html" if request.htmx else "matrix/route_preview.html"
+    return render(request, template, context)

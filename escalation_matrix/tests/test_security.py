@@ -1,5 +1,9 @@
 """Security behaviour every page relies on: login required, login throttling, production checks."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 from django.core import checks
 from django.test import override_settings
@@ -66,11 +70,7 @@ def test_a_safe_production_configuration_passes():
     assert not [p for p in check_production_settings(None) if p.level >= checks.ERROR]
 
 
-def _manage_check(env_overrides: dict) -> "subprocess.CompletedProcess":
-    import os
-    import subprocess
-    import sys
-
+def _manage_check(env_overrides: dict) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}}
     env.update({"DJANGO_SETTINGS_MODULE": "escalation_matrix.settings", "DEBUG": "0", **env_overrides})
     return subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

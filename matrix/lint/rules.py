@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .. import models as m
+from ..routing import keyword_covers
 from ..snapshot import MatrixSnapshot
 from .findings import ERROR, WARNING, Finding
 from .rotations import team_ever_on_call
@@ -33,7 +34,8 @@ class _Rule:
             if mine and mine != theirs:
                 return False
         if self.keywords and not (
-            later.keywords and all(any(k in theirs_k for k in self.keywords) for theirs_k in later.keywords)
+            later.keywords
+            and all(any(keyword_covers(k, theirs) for k in self.keywords) for theirs in later.keywords)
         ):
             return False
         return self.everywhere or later.areas <= self.areas
@@ -110,7 +112,7 @@ def check_rules_shadowed(snapshot: MatrixSnapshot) -> Iterator[Finding]:
 
     Comparing every pair is quadratic, so rules are indexed by area and then by keyword: only a rule on
     an ancestor of the later rule's areas (or on no area) can cover it, and only if it has no keyword or
-    one found inside the later rule's first keyword. Each index list is in rule order, so a scan stops
+    one that covers the later rule's first keyword. Each index list is in rule order, so a scan stops
     at the later rule's own position.
     """
     compiled = [c for c in _compile(snapshot) if c.reachable]
@@ -128,7 +130,8 @@ def check_rules_shadowed(snapshot: MatrixSnapshot) -> Iterator[Finding]:
                 continue
             groups = [by_keyword.get("", [])]
             if first_keyword is not None:
-                groups += [rules for keyword, rules in by_keyword.items() if keyword and keyword in first_keyword]
+                groups += [rules for keyword, rules in by_keyword.items()
+                           if keyword and keyword_covers(keyword, first_keyword)]
             for rules in groups:
                 for c in rules:
                     if c.order >= later.order or (shadow is not None and c.order >= shadow.order):

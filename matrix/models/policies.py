@@ -52,7 +52,8 @@ class EscalationStep(TimeStampedModel):
     notify_on_call = models.BooleanField(default=True, help_text="The routed team's on-call person.")
     notify_team_lead = models.BooleanField(default=False, help_text="The routed team's lead(s).")
     notify_role = models.CharField(
-        max_length=32, choices=MembershipRole.choices, blank=True, help_text="Everyone with this role in the routed team."
+        max_length=32, choices=MembershipRole.choices, blank=True,
+        help_text="Everyone with this role in the routed team.",
     )
     notify_users = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
     notify_vendor_owner = models.BooleanField(default=False, help_text="The suspected vendor's relationship owner.")

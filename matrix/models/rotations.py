@@ -61,7 +61,9 @@ class RotationOverride(TimeStampedModel):
     class Meta:
         ordering = ["rotation", "starts_at"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="override_ends_after_start")
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="override_ends_after_start"
+            )
         ]
 
     def __str__(self) -> str:

