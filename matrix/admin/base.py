@@ -101,6 +101,11 @@ class MatrixAdmin(SimpleHistoryAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # Django 6's default, today
     show_full_result_count = False  # no full COUNT(*) on every filtered page
 
+    def get_ordering(self, request: HttpRequest):
+        # Lists annotated with counts GROUP BY, and Django drops Meta.ordering there: order explicitly,
+        # or pages (and the autocomplete's) come back in no stable order.
+        return self.ordering or self.model._meta.ordering
+
     # --- the form: a reason at the bottom, keys fixed once saved ------------------------------------
     def may_write(self, request: HttpRequest, obj: models.Model | None) -> bool:
         return self.has_change_permission(request, obj) if obj is not None else self.has_add_permission(request)

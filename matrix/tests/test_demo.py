@@ -270,3 +270,12 @@ def test_teams_have_contact_channels_of_every_kind(demo):
     assert set(m.ContactChannel.objects.values_list("kind", flat=True)) == set(m.ChannelKind.values)
     slack = m.ContactChannel.objects.filter(kind=m.ChannelKind.SLACK).first()
     assert slack.target.startswith("https://hooks.slack.example/")
+
+
+def test_loaddemo_refuses_what_looks_like_production(settings):
+    from django.core.management import CommandError, call_command
+
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = ["escalations.example.com"]
+    with pytest.raises(CommandError, match="Refusing to load the demo organisation"):
+        call_command("loaddemo")

@@ -5,19 +5,13 @@ import datetime as dt
 
 import pytest
 from django.conf import settings
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from matrix import models as m
 from matrix.tests import factories as f
+from matrix.tests.browser import browser_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = {
-    "executable_path": "/usr/lib/chromium/chromium",
-    "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync"],
-}
-
 
 @pytest.fixture
 def session_cookie(client, role_user):
@@ -37,12 +31,8 @@ def session_cookie(client, role_user):
 
 @pytest.fixture
 def page(live_server, session_cookie):
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(**CHROMIUM)
-        context = browser.new_context(base_url=live_server.url)
-        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session_cookie, "url": live_server.url}])
-        yield context.new_page()
-        browser.close()
+    with browser_page(live_server.url, session_cookie) as page:
+        yield page
 
 
 def test_matrix_rows_narrow_as_you_type(page):
