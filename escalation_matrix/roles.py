@@ -16,12 +16,16 @@ ROLES = [MANAGERS, APPROVERS, SUPPORT_AGENTS, RESPONDERS, INCIDENT_LEADS, EXECUT
 
 # (app label, actions) pairs each role gets on every model of that app.
 ROLE_PERMISSIONS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
-    MANAGERS: [("matrix", ("view", "add", "change", "delete"))],
-    APPROVERS: [("matrix", ("view",))],
-    SUPPORT_AGENTS: [("matrix", ("view",))],
-    RESPONDERS: [("matrix", ("view",))],
-    INCIDENT_LEADS: [("matrix", ("view",))],
-    EXECUTIVES: [("matrix", ("view",))],
+    MANAGERS: [
+        ("matrix", ("view", "add", "change", "delete")),
+        ("incidents", ("view", "add", "change")),
+        ("notifications", ("view", "change")),
+    ],
+    APPROVERS: [("matrix", ("view",)), ("incidents", ("view",))],
+    SUPPORT_AGENTS: [("matrix", ("view",)), ("incidents", ("view", "add"))],
+    RESPONDERS: [("matrix", ("view",)), ("incidents", ("view", "add", "change"))],
+    INCIDENT_LEADS: [("matrix", ("view",)), ("incidents", ("view", "add", "change"))],
+    EXECUTIVES: [("matrix", ("view",)), ("incidents", ("view",))],
 }
 
 
