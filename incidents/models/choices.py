@@ -43,6 +43,9 @@ class TimerState(models.TextChoices):
     FIRED = "fired", "Fired"  # its moment passed while it mattered: a breach, a step, a reminder
     MET = "met", "Met"  # the target was reached in time
     CANCELLED = "cancelled", "Cancelled"  # no longer relevant (resolved, handed back, superseded)
+    # The incident's clocks are paused: outside the sweep's partial index, so it can never fire;
+    # resume shifts its due time by the paused (working) time and arms it again.
+    HELD = "held", "Held while paused"
 
 
 class TimelineKind(models.TextChoices):
