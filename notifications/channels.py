@@ -1,0 +1,193 @@
+"""How each channel sends one notification: email, Slack- and Teams-compatible webhooks, signed JSON.
+
+Each sender raises ``DeliveryError`` with a short, safe reason (never a webhook URL: its path is often
+the credential) and returns when the receiver accepted the message (2xx; redirects are refused, since
+following one would turn the POST into a GET and lose the message). HTTP goes through the standard
+library with a timeout, so a hanging receiver cannot hold a worker for long.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import http.client
+import json
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import timezone
+
+from .models import Channel, Notification
+
+USER_AGENT = "EscalationMatrix-Notifications/1.0"
+SIGNATURE_HEADER = "X-Escalation-Signature"
+TIMESTAMP_HEADER = "X-Escalation-Timestamp"
+
+
+class DeliveryError(Exception):
+    """The channel did not take the message; the text is stored as the notification's last error."""
+
+
+def timeout_seconds() -> float:
+    return float(getattr(settings, "NOTIFICATION_TIMEOUT_SECONDS", 5))
+
+
+def channel_send(notification: Notification) -> None:
+    SENDERS[notification.channel](notification)
+
+
+# --- email ------------------------------------------------------------------------------------------
+def send_email(notification: Notification) -> None:
+    # Django's console backend in development: the worker's output shows every email.
+    connection = get_connection(timeout=getattr(settings, "EMAIL_TIMEOUT", None) or timeout_seconds())
+    message = EmailMessage(
+        subject=notification.subject,
+        body=notification.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[notification.target],
+        connection=connection,
+        headers={"Auto-Submitted": "auto-generated"},  # RFC 3834: no out-of-office replies to the outbox
+    )
+    try:
+        sent = message.send()
+    except Exception as exc:  # smtplib and socket errors have no common base worth naming
+        raise DeliveryError(f"Email to {notification.target} failed: {exc}") from exc
+    if not sent:
+        raise DeliveryError(f"The mail server did not accept the email to {notification.target}.")
+
+
+# --- webhooks ---------------------------------------------------------------------------------------
+def slack_message(notification: Notification) -> dict:
+    # Slack's formatting reserves &, < and >: escaped, a body cannot forge links or mentions.
+    def escape(text: str) -> str:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+    return {"text": f"*{escape(notification.subject)}*\n{escape(notification.body)}"}
+
+
+def teams_message(notification: Notification) -> dict:
+    card = {
+        "@type": "MessageCard",
+        "@context": "https://schema.org/extensions",
+        "summary": notification.subject,
+        "title": notification.subject,
+        # Teams' Markdown joins single line breaks: a blank line keeps the body's lines apart.
+        "text": notification.body.replace("\n", "\n\n"),
+        "themeColor": "6C757D" if notification.is_drill else "D83B01",
+    }
+    url = notification.payload.get("url")
+    if url:
+        card["potentialAction"] = [
+            {"@type": "OpenUri", "name": "Open in Escalation Matrix", "targets": [{"os": "default", "uri": url}]}
+        ]
+    return card
+
+
+def webhook_message(notification: Notification, *, sent_at: str) -> dict:
+    # The caller's payload at the top level, with our fields winning on a clash. ``sent_at`` is inside
+    # the signed body, so a receiver can refuse replays of an old delivery.
+    return {
+        **notification.payload,
+        "subject": notification.subject,
+        "body": notification.body,
+        "drill": notification.is_drill,
+        "dedupe_key": notification.dedupe_key,
+        "sent_at": sent_at,
+    }
+
+
+def sign(body: bytes, secret: str) -> str:
+    """The signature header's value: ``sha256=`` and the hex HMAC-SHA256 of the raw body."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def send_slack(notification: Notification) -> None:
+    _post(notification.target, _encode(slack_message(notification)))
+
+
+def send_teams(notification: Notification) -> None:
+    _post(notification.target, _encode(teams_message(notification)))
+
+
+def send_webhook(notification: Notification) -> None:
+    now = timezone.now()
+    body = _encode(webhook_message(notification, sent_at=now.isoformat()))
+    headers = {TIMESTAMP_HEADER: str(int(now.timestamp()))}
+    if notification.secret:
+        headers[SIGNATURE_HEADER] = sign(body, notification.secret)
+    _post(notification.target, body, headers)
+
+
+SENDERS: dict[str, Callable[[Notification], None]] = {
+    Channel.EMAIL: send_email,
+    Channel.SLACK: send_slack,
+    Channel.TEAMS: send_teams,
+    Channel.WEBHOOK: send_webhook,
+}
+
+
+# Names reserved for examples (RFC 2606, RFC 6761): nothing can ever receive a message there. The demo
+# organisation's contacts use them; with DEBUG on, a message to one is printed the way Django's console
+# email backend prints mail, so `make run` shows every notification on the worker's console.
+EXAMPLE_DOMAINS = ("example", "invalid", "test", "example.com", "example.net", "example.org")
+
+
+def is_example_host(host: str) -> bool:
+    host = host.lower().rstrip(".")
+    return any(host == domain or host.endswith("." + domain) for domain in EXAMPLE_DOMAINS)
+
+
+def _print(url: str, body: bytes, headers: dict[str, str]) -> None:
+    shown = {k: v for k, v in headers.items() if k != SIGNATURE_HEADER}
+    sys.stdout.write(
+        f"{'-' * 79}\nPOST {url}  (example address: printed, not sent)\n{json.dumps(shown)}\n"
+        f"{json.dumps(json.loads(body), indent=2, ensure_ascii=False)}\n{'-' * 79}\n"
+    )
+    sys.stdout.flush()
+
+
+def _encode(message: dict) -> bytes:
+    return json.dumps(message, cls=DjangoJSONEncoder, separators=(",", ":")).encode()
+
+
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None  # urllib then raises HTTPError with the 3xx status
+
+
+_opener = urllib.request.build_opener(_RefuseRedirects)
+
+
+def _post(url: str, body: bytes, headers: dict[str, str] | None = None) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise DeliveryError("Only http and https webhooks are sent.")
+    host = parts.hostname or "?"
+    if settings.DEBUG and is_example_host(host):
+        _print(url, body, headers or {})
+        return
+    request = urllib.request.Request(
+        url,
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json", "User-Agent": USER_AGENT, **(headers or {})},
+    )
+    try:
+        with _opener.open(request, timeout=timeout_seconds()) as response:
+            status = response.status
+    except urllib.error.HTTPError as exc:
+        detail = exc.read(300).decode(errors="replace").strip() if exc.fp else ""
+        raise DeliveryError(f"{host} answered HTTP {exc.code}" + (f": {detail}" if detail else "")) from exc
+    except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        if isinstance(reason, TimeoutError) or "timed out" in str(reason):
+            reason = f"no answer within {timeout_seconds():g} s"
+        raise DeliveryError(f"Could not reach {host}: {reason}") from exc
+    if not 200 <= status < 300:
+        raise DeliveryError(f"{host} answered HTTP {status}")
