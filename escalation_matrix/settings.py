@@ -191,6 +191,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "escalation_matrix.tasks.worker_heartbeat",
         "schedule": float(envint("HEARTBEAT_SECONDS", 10)),
     },
+    # Incident timers: the sweep claims what is due each second; a tick nobody ran in time expires.
+    "incident-timers": {
+        "task": "incidents.tasks.timers_tick",
+        "schedule": 1.0,
+        "options": {"expires": 1},
+    },
+    # The outbox's safety net: re-dispatches notifications whose broker message was lost.
+    "notifications-sweep": {
+        "task": "notifications.tasks.sweep_notifications",
+        "schedule": 10.0,
+        "options": {"expires": 10},
+    },
 }
 
 REST_FRAMEWORK = {

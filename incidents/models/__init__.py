@@ -1,8 +1,17 @@
 """Incidents: filing, lifecycle, timers, handoffs, misroutes, war rooms, stakeholder updates."""
 
 from .choices import (
-    OPEN_STATUSES, TARGETS, WARNING_OF, HandoffKind, HandoffState, PauseReason, Status, TimelineKind, TimerKind,
-    TimerState, UpdateAudience,
+    OPEN_STATUSES,
+    TARGETS,
+    WARNING_OF,
+    HandoffKind,
+    HandoffState,
+    PauseReason,
+    Status,
+    TimelineKind,
+    TimerKind,
+    TimerState,
+    UpdateAudience,
 )
 from .incidents import ChecklistTick, Incident, StakeholderUpdate, TimelineEntry
 from .integrations import Integration

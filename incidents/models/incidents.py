@@ -3,7 +3,16 @@ from django.db import models
 
 from escalation_matrix.models import TimeStampedModel
 from matrix.models import (
-    ChecklistItem, Impact, IntakeChannel, Playbook, ProductArea, RoutingRule, Team, Tier, Urgency, Vendor,
+    ChecklistItem,
+    Impact,
+    IntakeChannel,
+    Playbook,
+    ProductArea,
+    RoutingRule,
+    Team,
+    Tier,
+    Urgency,
+    Vendor,
 )
 
 from .choices import PauseReason, Status, TimelineKind, UpdateAudience
@@ -43,7 +52,9 @@ class Incident(TimeStampedModel):
 
     # The routing decision, as it was made (the accuracy loop and the matrix version it ran under).
     routed_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
-    routing_rule = models.ForeignKey(RoutingRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="incidents")
+    routing_rule = models.ForeignKey(
+        RoutingRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="incidents"
+    )
     routing_rule_key = models.SlugField(blank=True, help_text="Kept when the rule itself is later deleted.")
     routing_fallback = models.CharField(max_length=16, help_text="rule, area_owner or triage_team")
     routing_explanation = models.TextField()
@@ -133,6 +144,9 @@ class ChecklistTick(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["incident", "item"], name="one_tick_per_item")]
 
+    def __str__(self) -> str:
+        return f"Item {self.item_id} of incident {self.incident_id} ticked at {self.ticked_at:%Y-%m-%d %H:%M}"
+
 
 class StakeholderUpdate(models.Model):
     """An update sent to stakeholders or customers; the tier's cadence makes them due."""
@@ -145,3 +159,6 @@ class StakeholderUpdate(models.Model):
 
     class Meta:
         ordering = ["sent_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_audience_display()} update on incident {self.incident_id} at {self.sent_at:%Y-%m-%d %H:%M}"

@@ -48,6 +48,9 @@ class Breach(models.Model):
         ordering = ["-breached_at"]
         verbose_name_plural = "breaches"
 
+    def __str__(self) -> str:
+        return f"Incident {self.incident_id} missed its {self.get_target_display().lower()}"
+
 
 class Handoff(models.Model):
     """Moving an incident to another team: a handoff (must be accepted in time) or a misroute."""
@@ -58,11 +61,18 @@ class Handoff(models.Model):
     to_team = models.ForeignKey("matrix.Team", on_delete=models.PROTECT, related_name="+")
     reason = models.TextField()
     wrong_team = models.BooleanField(default=False, help_text="The first routing was wrong (counts against accuracy).")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     requested_at = models.DateTimeField()
     state = models.CharField(max_length=12, choices=HandoffState.choices, default=HandoffState.PENDING)
-    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     accepted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of incident {self.incident_id} to team {self.to_team_id}"

@@ -1,0 +1,180 @@
+"""Filing an incident: validate, route, freeze the policy, arm the timers, write the timeline, notify.
+
+All of it in one transaction; a double submit (the same ``submission_key``) files one incident.
+The number of queries does not grow with the size of the matrix: routing reads one ``MatrixSnapshot``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+
+from matrix.models import EscalationPolicy, IntakeChannel, TriageField, Vendor
+from matrix.routing import Router, RouteRequest, RoutingDecision, RoutingError
+from matrix.snapshot import MatrixSnapshot
+
+from .. import notify
+from ..models import Incident, TimelineEntry, TimelineKind
+from ..timeline import person
+from ..timers import plan_filing, set_deadlines, timers_arm
+from .common import moment, require
+from .errors import IncidentInputError
+from .triage import clean_details
+
+LIMITS = {"title": 200, "external_ref": 200, "customer_segment": 60}
+
+
+def freeze_policy(policy: EscalationPolicy | None) -> dict:
+    """The policy's steps as plain data: a running escalation never changes under a later matrix edit."""
+    if policy is None:
+        return {"policy": None, "name": "", "steps": []}
+    steps = sorted(policy.steps.all(), key=lambda s: s.position)
+    return {
+        "policy": policy.key,
+        "name": policy.name,
+        "steps": [
+            {
+                "position": step.position,
+                "delay_minutes": step.delay_minutes,
+                "notify_on_call": step.notify_on_call,
+                "notify_team_lead": step.notify_team_lead,
+                "notify_role": step.notify_role,
+                "notify_user_ids": sorted(user.pk for user in step.notify_users.all()),
+                "notify_vendor_owner": step.notify_vendor_owner,
+                "notify_executives": step.notify_executives,
+            }
+            for step in steps
+        ],
+    }
+
+
+def incident_file(
+    *,
+    reporter,
+    title: str,
+    description: str,
+    product_area: str,
+    impact: str,
+    urgency: str,
+    customer_segment: str = "",
+    channel: str = IntakeChannel.WEB_FORM,
+    affected_customers: str = "",
+    suspected_vendor: str | None = None,
+    details: dict | None = None,
+    external_ref: str = "",
+    is_drill: bool = False,
+    submission_key: str | None = None,
+    now: dt.datetime | None = None,
+) -> Incident:
+    """File an incident. Raises ``IncidentInputError`` with every problem at once, by field."""
+    require(reporter, "incidents.add_incident")
+    now = moment(now)
+    if submission_key and (existing := Incident.objects.filter(submission_key=submission_key).first()):
+        return existing
+    try:
+        with transaction.atomic():
+            return _file(
+                reporter=reporter, title=title, description=description, product_area=product_area,
+                impact=impact, urgency=urgency, customer_segment=customer_segment, channel=channel,
+                affected_customers=affected_customers, suspected_vendor=suspected_vendor, details=details,
+                external_ref=external_ref, is_drill=is_drill, submission_key=submission_key, now=now,
+            )
+    except IntegrityError:
+        # Two submits of one form raced: the other one's incident is committed by now (the unique
+        # index made this insert wait for it), and this whole attempt was rolled back.
+        if submission_key and (existing := Incident.objects.filter(submission_key=submission_key).first()):
+            return existing
+        raise
+
+
+def _file(*, reporter, title, description, product_area, impact, urgency, customer_segment, channel,
+          affected_customers, suspected_vendor, details, external_ref, is_drill, submission_key, now) -> Incident:
+    title, customer_segment = (title or "").strip(), (customer_segment or "").strip()
+    snapshot = MatrixSnapshot(now)
+    decision, vendor, details = _validate(
+        snapshot, title=title, description=description or "", product_area=product_area, impact=impact,
+        urgency=urgency, customer_segment=customer_segment, channel=channel, suspected_vendor=suspected_vendor,
+        details=details, external_ref=external_ref or "",
+    )
+    rule = decision.rule
+    incident = Incident(
+        title=title, description=description or "", reporter=reporter, product_area=decision.area,
+        impact=decision.impact, urgency=decision.urgency, tier=decision.tier, team=decision.team,
+        routed_team=decision.team, customer_segment=customer_segment, channel=channel,
+        affected_customers=affected_customers or "", suspected_vendor=vendor, details=details,
+        external_ref=external_ref or "", submission_key=submission_key or None, is_drill=bool(is_drill),
+        routing_rule=rule, routing_rule_key=rule.key if rule else "", routing_fallback=decision.fallback,
+        routing_explanation=decision.explanation, playbook=decision.playbook,
+        escalation_snapshot=freeze_policy(decision.policy), filed_at=now,
+    )
+    timers = plan_filing(incident)
+    set_deadlines(incident, timers)
+    incident.save()
+    timers_arm(timers)
+
+    via = IntakeChannel(channel).label.lower()
+    filed_by = f"Filed by {person(reporter)} ({via})" if reporter else f"Filed through {via}"
+    on_call = decision.on_call
+    TimelineEntry.objects.bulk_create([
+        TimelineEntry(incident=incident, kind=TimelineKind.FILED, at=now, actor=reporter,
+                      text=f"{filed_by}{' as a drill' if incident.is_drill else ''}.", data={"channel": channel}),
+        TimelineEntry(
+            incident=incident, kind=TimelineKind.ROUTED, at=now,
+            text=f"Routed to {decision.team.name} at {decision.tier.name}: {decision.explanation}. "
+                 f"On call now: {person(on_call) if on_call else 'nobody'}.",
+            data={"team": decision.team.key, "tier": decision.tier.key, "rule": incident.routing_rule_key,
+                  "fallback": decision.fallback, "on_call": on_call.pk if on_call else None,
+                  "policy": incident.escalation_snapshot["policy"]},
+        ),
+    ])
+    notify.notify_filed(incident, snapshot)
+    return incident
+
+
+def _validate(snapshot: MatrixSnapshot, *, title, description, product_area, impact, urgency, customer_segment,
+              channel, suspected_vendor, details, external_ref) -> tuple[RoutingDecision, Vendor | None, dict]:
+    """Route the incident and check every input; all problems at once, by field."""
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    if not title:
+        add("title", "Give the incident a title.")
+    for field, value in (("title", title), ("external_ref", external_ref), ("customer_segment", customer_segment)):
+        if len(value) > LIMITS[field]:
+            add(field, f"At most {LIMITS[field]} characters (this has {len(value)}).")
+    if channel not in IntakeChannel.values:
+        add("channel", f"Unknown channel '{channel}'; use one of {', '.join(IntakeChannel.values)}.")
+    vendor = None
+    if suspected_vendor:
+        vendor = Vendor.objects.select_related("relationship_owner").filter(key=suspected_vendor).first()
+        if vendor is None:
+            add("suspected_vendor", f"Unknown vendor '{suspected_vendor}'.")
+    if details is None:
+        details = {}
+    elif not isinstance(details, dict):
+        add("details", "Triage details must be an object of values by field key.")
+        details = {}
+
+    router = Router(snapshot)
+    request = RouteRequest(area=product_area or "", impact=impact or "", urgency=urgency or "", title=title,
+                           description=description, customer_segment=customer_segment,
+                           channel=channel if channel in IntakeChannel.values else "")
+    decision = None
+    input_errors = router.input_errors(request)
+    for field, message in input_errors.items():
+        add(field, message)
+    if not input_errors:
+        try:
+            decision = router.route(request)
+        except RoutingError as exc:
+            add(exc.field, exc.message)
+    if decision is not None and decision.playbook is not None:
+        fields = TriageField.objects.filter(playbook_id=decision.playbook.pk).order_by("position", "id")
+        details, detail_errors = clean_details(fields, details)
+        errors.update(detail_errors)
+    if errors:
+        raise IncidentInputError(errors)
+    return decision, vendor, details

@@ -1,0 +1,101 @@
+"""Checking the triage fields a playbook asks for: present when required, and well-formed by type."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator, validate_email
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from matrix.models import TriageField, TriageFieldType
+
+EMPTY = (None, "", [], {})
+
+
+def _text(value, field: TriageField):
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise ValidationError(f"{field.label} must be text.")
+    return str(value)
+
+
+def _integer(value, field: TriageField) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"[+-]?\d+", value):
+        return int(value)
+    raise ValidationError(f"{field.label} must be a whole number.")
+
+
+def _url(value, field: TriageField) -> str:
+    try:
+        URLValidator(schemes=["http", "https"])(str(value))
+    except ValidationError:
+        raise ValidationError(f"{field.label} must be a web address (https://…).") from None
+    return str(value)
+
+
+def _email(value, field: TriageField) -> str:
+    try:
+        validate_email(str(value))
+    except ValidationError:
+        raise ValidationError(f"{field.label} must be an email address.") from None
+    return str(value)
+
+
+def _choice(value, field: TriageField) -> str:
+    options = [option.strip() for option in field.choices.split(",") if option.strip()]
+    for option in options:
+        if str(value).strip().lower() == option.lower():
+            return option  # stored as the playbook spells it
+    raise ValidationError(f"{field.label} must be one of: {', '.join(options)}.")
+
+
+def _datetime(value, field: TriageField) -> str:
+    parsed = value if isinstance(value, dt.datetime) else None
+    if parsed is None and isinstance(value, str):
+        try:
+            parsed = parse_datetime(value.strip())
+        except ValueError:
+            parsed = None
+    if parsed is None:
+        raise ValidationError(f"{field.label} must be a date and time, like 2026-03-02 14:30.")
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)
+    return parsed.isoformat()  # JSON has no datetime: ISO 8601, with its offset
+
+
+CLEANERS: dict[str, Callable] = {
+    TriageFieldType.TEXT: _text,
+    TriageFieldType.TEXTAREA: _text,
+    TriageFieldType.INTEGER: _integer,
+    TriageFieldType.URL: _url,
+    TriageFieldType.EMAIL: _email,
+    TriageFieldType.CHOICE: _choice,
+    TriageFieldType.DATETIME: _datetime,
+}
+
+
+def clean_details(fields: Iterable[TriageField], details: dict) -> tuple[dict, dict[str, list[str]]]:
+    """The details with each triage field cleaned, and the errors keyed ``details.<key>``.
+
+    Keys the playbook does not ask for are kept as given (an integration may send more).
+    """
+    cleaned, errors = dict(details), {}
+    for field in fields:
+        value = details.get(field.key)
+        if isinstance(value, str):
+            value = value.strip()
+        if value in EMPTY:
+            cleaned.pop(field.key, None)
+            if field.required:
+                errors[f"details.{field.key}"] = [f"{field.label} is required."]
+            continue
+        try:
+            cleaned[field.key] = CLEANERS.get(field.field_type, _text)(value, field)
+        except ValidationError as exc:
+            errors[f"details.{field.key}"] = list(exc.messages)
+    return cleaned, errors
