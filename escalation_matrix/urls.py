@@ -10,5 +10,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("escalation_matrix.api_urls")),
+    path("incidents/", include("incidents.urls")),
     path("", include("matrix.urls")),
 ]

@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from .. import models as m
+from ..hooks import CellBadge, cell_badges
 from ..lint import Finding, lint
 from ..routing import Router
 from ..snapshot import MatrixSnapshot
@@ -29,6 +30,7 @@ class Cell:
     playbook: m.Playbook | None
     gaps: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)  # lint findings about its policy or its steps
+    badges: list[CellBadge] = field(default_factory=list)  # from other apps (matrix.hooks), e.g. live incidents
 
     @property
     def highlighted(self) -> bool:
@@ -152,6 +154,7 @@ def matrix_page(snapshot: MatrixSnapshot | None = None) -> MatrixPage:
     playbooks = ScopedCandidates(snapshot, snapshot.playbooks)
 
     on_call = {team_id: snapshot.on_call(team_id) for team_id in snapshot.teams}
+    badges = cell_badges(snapshot)
     teams = [
         TeamOnCall(
             team=team,
@@ -177,7 +180,8 @@ def matrix_page(snapshot: MatrixSnapshot | None = None) -> MatrixPage:
             playbook = router.best(area_playbooks, area, tier)
             if policy is not None and (policy.pk, team_id) not in described:
                 described[(policy.pk, team_id)] = describe_steps(snapshot, policy, team, on_call.get(team_id))
-            cell = Cell(tier, policy, described[(policy.pk, team_id)] if policy else [], playbook)
+            cell = Cell(tier, policy, described[(policy.pk, team_id)] if policy else [], playbook,
+                        badges=badges.get((area.pk, tier.pk), []))
             if policy is not None:
                 cell.findings = by_subject.get(("policy", policy.key), [])
             if policy is None:

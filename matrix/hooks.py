@@ -1,0 +1,42 @@
+"""Hooks: how the apps above the matrix add to its pages without the matrix importing them.
+
+The matrix page asks each registered cell-badge provider once per page, e.g. the incidents app's
+"live incidents in this area at this tier". A provider gets the page's ``MatrixSnapshot`` (areas and
+tiers by id, already loaded) and must cost a constant number of queries, whatever the size of the
+matrix: the page has a query budget (matrix/tests/test_matrix_page_queries.py).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .snapshot import MatrixSnapshot
+
+
+@dataclass(frozen=True)
+class CellBadge:
+    label: str  # "3 open"
+    url: str  # where it links to
+    title: str = ""  # the tooltip
+    style: str = "text-bg-secondary"  # a Bootstrap badge class
+
+
+CellBadgeProvider = Callable[[MatrixSnapshot], dict[tuple[int, int], CellBadge]]  # (area id, tier id) → badge
+_cell_badge_providers: list[CellBadgeProvider] = []
+
+
+def register_cell_badges(provider: CellBadgeProvider) -> CellBadgeProvider:
+    """Add a provider (idempotent: an app's ``ready()`` may run twice in tests)."""
+    if provider not in _cell_badge_providers:
+        _cell_badge_providers.append(provider)
+    return provider
+
+
+def cell_badges(snapshot: MatrixSnapshot) -> dict[tuple[int, int], list[CellBadge]]:
+    badges: dict[tuple[int, int], list[CellBadge]] = defaultdict(list)
+    for provider in _cell_badge_providers:
+        for cell, badge in provider(snapshot).items():
+            badges[cell].append(badge)
+    return badges
