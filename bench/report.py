@@ -62,7 +62,87 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
             out.append((f"{label}: median render", value, "", ""))
         ratio = p["ratio_page_to_admin"]
         out.append(("matrix page ÷ admin changelist", f"{ratio:.2f}×" if ratio else "n/a", "", ""))
+    out += _filing_rows(results.get("filing", {}))
+    out += _timer_sweep_rows(results.get("timer_sweep", {}))
+    out += _lateness_rows(results.get("lateness", {}))
     return out
+
+
+def _filing_rows(f: dict) -> list[tuple[str, str, str, str]]:
+    if "crashed" in f:
+        return [("filing", "CRASHED (see latest.json)", "≤ 30 queries, constant; ≤ 3× baseline", "FAIL")]
+    if not f:
+        return []
+    out = []
+    for size in ("small", "large"):
+        q, dims = f[f"form_queries_{size}"], f["sizes"][size]
+        cold = f.get(f"form_queries_{size}_after_a_change")
+        value = str(q["queries"]) if q["status"] == 302 else f"form POST answered HTTP {q['status']}"
+        if cold:
+            ok = cold["status"] == 302
+            value += f" ({cold['queries']} after a matrix change)" if ok else " (after a matrix change: failed)"
+        bar = f"≤ {f['bar_queries']}" + (", = small" if size == "large" else "")
+        verdict = _verdict(f["queries_pass"]) if size == "large" else ""
+        out.append((f"filing form POST: queries, {dims['areas']} areas / {dims['rules']} rules", value, bar, verdict))
+    api = [f[f"api_queries_{size}"] for size in ("small", "large")]
+    out.append(("filing API POST /api/v1/incidents/: queries, small / large",
+                " / ".join(str(q["queries"]) if q["status"] == 201 else f"HTTP {q['status']}" for q in api), "", ""))
+    for size in ("small", "large"):
+        t, dims = f[f"latency_{size}"], f["sizes"][size]
+        if not t["filing_median_ms"] or not t["baseline_modelform_median_ms"]:
+            out.append((f"filing latency, {dims['rules']} rules", f"failed: {t['failures']}", "", "FAIL"))
+            continue
+        out += [
+            (f"filing form POST, {dims['areas']} areas / {dims['rules']} rules: median",
+             f"{t['filing_median_ms']:.1f} ms", "", ""),
+            ("  baseline: bare ModelForm create, same client (median)", f"{t['baseline_modelform_median_ms']:.1f} ms",
+             "", ""),
+            ("  filing ÷ baseline", f"{t['ratio_to_baseline']:.1f}×", f"≤ {f['bar_ratio']:.0f}×", _verdict(t["pass"])),
+        ]
+    return out
+
+
+def _timer_sweep_rows(t: dict) -> list[tuple[str, str, str, str]]:
+    if "crashed" in t:
+        return [("timer sweep", "CRASHED (see latest.json)", "≤ 50 ms, partial index", "FAIL")]
+    if not t:
+        return []
+    per = ", ".join(str(n) for n in t["fired_per_sweep"])
+    return [
+        (f"timer sweep, {t['incidents']:,} open incidents ({t['armed']:,} armed timers): median",
+         f"{t['sweep_median_ms']:.1f} ms", f"≤ {t['bar_ms']:.0f} ms", _verdict(t["pass"])),
+        ("  timers fired per sweep", per, f"~{t['due_per_sweep']}", ""),
+        ("  queries in one sweep (the warm-up one)", _per_timer(t["warm_up_sweep"]), "", ""),
+        ("  claim query uses the partial index timer_armed_due", "yes" if t["uses_partial_index"] else "no",
+         "yes", _verdict(t["uses_partial_index"])),
+        ("  baseline: primary-key SELECT (median)", f"{t['baseline_pk_select_ms']:.3f} ms", "", ""),
+        ("  sweep ÷ primary-key SELECT", f"{t['ratio_to_pk_select']:.0f}×" if t["ratio_to_pk_select"] else "n/a",
+         "", ""),
+    ]
+
+
+def _per_timer(sweep: dict) -> str:
+    queries, fired = sweep["queries"], sweep["fired"]
+    return f"{queries} ({queries / fired:.1f} per timer fired)" if fired else str(queries)
+
+
+def _lateness_rows(late: dict) -> list[tuple[str, str, str, str]]:
+    if "crashed" in late:
+        return [("escalation lateness, live worker", "CRASHED (see latest.json)", "p99 ≤ 1.5 s", "FAIL")]
+    if not late:
+        return []
+    if "not_run" in late:
+        return [("escalation lateness, live worker", f"not run: {late['not_run']}", "p99 ≤ 1.5 s", "")]
+    fired, outbox = late["fired_minus_due"], late["outbox_written_minus_due"]
+    if not fired["count"]:
+        return [("escalation lateness, live worker", f"no step fired of {late['steps_due']}", "p99 ≤ 1.5 s", "FAIL")]
+    return [
+        (f"escalation lateness, live worker ({late['steps_fired']}/{late['steps_due']} steps over "
+         f"{late['spread_s']:.0f} s): fired − due p50 / p99", f"{fired['p50_s']:.2f} s / {fired['p99_s']:.2f} s",
+         f"p99 ≤ {late['bar_p99_s']} s", _verdict(late["pass"])),
+        ("  outbox row written − due, p50 / p99",
+         f"{outbox['p50_s']:.2f} s / {outbox['p99_s']:.2f} s" if outbox["count"] else "none", "", ""),
+    ]
 
 
 def write(results: dict) -> None:
@@ -75,6 +155,9 @@ def write(results: dict) -> None:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
         if n == 0:
             print("  ".join("-" * width for width in widths))
+    plan = results.get("timer_sweep", {}).get("claim_plan")
+    if plan:
+        print("\nEXPLAIN of the sweep's claim query:\n  " + plan.replace("\n", "\n  "))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2, default=str) + "\n")
     print(f"\nwritten: {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}")

@@ -29,7 +29,7 @@ def _broker() -> dict:
 
     try:
         with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
+            conn.ensure_connection(max_retries=1, timeout=2, interval_start=0, interval_step=0)
         return {"ok": True}
     except Exception as exc:
         return {"ok": False, "error": str(exc)}

@@ -15,17 +15,22 @@ EXECUTIVES = "Executives"
 ROLES = [MANAGERS, APPROVERS, SUPPORT_AGENTS, RESPONDERS, INCIDENT_LEADS, EXECUTIVES]
 
 # (app label, actions) pairs each role gets on every model of that app.
+# Reviews: Incident leads and Managers write any review; everyone reads them (a review's own lead
+# may write it whatever their role: reviews.access).
 ROLE_PERMISSIONS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     MANAGERS: [
         ("matrix", ("view", "add", "change", "delete")),
         ("incidents", ("view", "add", "change")),
         ("notifications", ("view", "change")),
+        ("reviews", ("view", "add", "change")),
     ],
-    APPROVERS: [("matrix", ("view",)), ("incidents", ("view",))],
-    SUPPORT_AGENTS: [("matrix", ("view",)), ("incidents", ("view", "add"))],
-    RESPONDERS: [("matrix", ("view",)), ("incidents", ("view", "add", "change"))],
-    INCIDENT_LEADS: [("matrix", ("view",)), ("incidents", ("view", "add", "change"))],
-    EXECUTIVES: [("matrix", ("view",)), ("incidents", ("view",))],
+    APPROVERS: [("matrix", ("view",)), ("incidents", ("view",)), ("reviews", ("view",))],
+    SUPPORT_AGENTS: [("matrix", ("view",)), ("incidents", ("view", "add")), ("reviews", ("view",))],
+    RESPONDERS: [("matrix", ("view",)), ("incidents", ("view", "add", "change")), ("reviews", ("view",))],
+    INCIDENT_LEADS: [
+        ("matrix", ("view",)), ("incidents", ("view", "add", "change")), ("reviews", ("view", "add", "change")),
+    ],
+    EXECUTIVES: [("matrix", ("view",)), ("incidents", ("view",)), ("reviews", ("view",))],
 }
 
 

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -171,9 +172,19 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+    CELERY_BROKER_TRANSPORT = "escalation_matrix.celery:RedisTransport"  # survives a lost connection (see there)
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
+        # Without them a Redis that stops answering (paused, failing over, behind a dropped route) blocks
+        # a publish forever, and with it the web request that filed an incident. Half a second is ages for
+        # Redis; a publish tries twice (notifications.dispatch), then the outbox sweep takes over.
+        "socket_connect_timeout": 0.5,
+        "socket_timeout": 0.5,
+        # A message is handed to another worker if unacknowledged this long: longer than the longest
+        # countdown we publish (a notification's last back-off, 2 h), or each hour would duplicate it.
+        "visibility_timeout": 3 * 60 * 60,
+    }
 else:
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -181,8 +192,15 @@ else:
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
         "store_processed": False,
+        "control_folder": str(BROKER_DIR / "control"),  # kombu's default is ./control, inside the checkout
     }
 CELERY_TASK_IGNORE_RESULT = True
+# The worker and beat outlive any broker outage: they retry connecting forever (Celery's default gives up
+# after 100 attempts, about 50 minutes).
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Only tasks with late acknowledgement are affected (we have none); Celery 6's default, and no warning.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULER = "escalation_matrix.beat:HeartbeatScheduler"
@@ -203,7 +221,34 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 10.0,
         "options": {"expires": 10},
     },
+    # Post-incident reviews and action items: due and overdue reminders, once a day (in TIME_ZONE).
+    "review-reminders": {
+        "task": "reviews.tasks.send_review_reminders",
+        "schedule": crontab(minute=0, hour=envint("REVIEW_REMINDER_HOUR", 8)),
+    },
 }
+
+# The cache holds the matrix version (matrix.cache): it must be shared by the web, worker and beat
+# processes, so Redis when there is one, else files under VAR_DIR — never a per-process LocMem cache.
+# Short socket timeouts: a Redis that stops answering costs a request at most that long (the matrix is
+# then read from the database), never a hang.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "em",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "KEY_PREFIX": "em",
+        }
+    }
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -222,6 +267,12 @@ SPECTACULAR_SETTINGS = {
 
 # Matrix governance.
 MATRIX_CONTACT_STALE_DAYS = envint("MATRIX_CONTACT_STALE_DAYS", 90)
+# With approvals on, a change saved in the admin becomes a change request that an approver other than its
+# author must approve before the matrix changes (matrix.governance). Off: the admin saves directly.
+MATRIX_APPROVALS = envbool("MATRIX_APPROVALS", True)
+
+# Post-incident reviews: due this many of the owning team's business days after the resolve.
+REVIEW_DUE_BUSINESS_DAYS = envint("REVIEW_DUE_BUSINESS_DAYS", 5)
 
 # Production hardening; `manage.py check --deploy` must be clean with DEBUG off.
 if not DEBUG:

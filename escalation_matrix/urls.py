@@ -11,5 +11,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("escalation_matrix.api_urls")),
     path("incidents/", include("incidents.urls")),
+    path("reviews/", include("reviews.urls")),
     path("", include("matrix.urls")),
 ]

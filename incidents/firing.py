@@ -1,6 +1,11 @@
 """What a timer does when it fires: a breach, a warning, an escalation step, an overdue update, an
 escalated handoff. Called by the sweep (``timers.timers_fire_due``) with the incident row locked, in
 the same transaction that marks the timer fired — an effect and its "fired" mark commit together.
+
+An effect does not write: it adds its rows to the context's ``Writes`` (timeline lines, breaches,
+notifications, timer states…), and ``Writes.flush`` writes each table once. The sweep fires a whole
+batch of timers and flushes once (a handful of queries for fifty timers); a single ``fire`` flushes
+at once.
 """
 
 from __future__ import annotations
@@ -9,7 +14,9 @@ import datetime as dt
 from functools import cached_property
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
+from matrix.cache import current_snapshot
 from matrix.snapshot import MatrixSnapshot
 
 from . import notify
@@ -21,12 +28,13 @@ from .models import (
     HandoffState,
     Incident,
     Status,
+    TimelineEntry,
     TimelineKind,
     Timer,
     TimerKind,
     TimerState,
 )
-from .timeline import hhmm, timeline_write
+from .timeline import hhmm, timeline_entry
 
 # While the incident is in one of these states the timer still matters; otherwise it is cancelled.
 RELEVANT_WHILE = {
@@ -52,18 +60,67 @@ TARGET_WORD = {
 }
 
 
-class FiringContext:
-    """What one sweep batch shares: one matrix snapshot (loaded only if an effect needs it), the
-    executives, named users, and the incidents it has locked."""
+class Writes:
+    """What firing some timers writes, collected so that each table is written once (``flush``)."""
 
     def __init__(self, now: dt.datetime) -> None:
         self.now = now
+        self._clear()
+
+    def _clear(self) -> None:
+        self.timer_states: dict[str, list[Timer]] = {}  # new state → timers
+        self.breaches: list[Breach] = []
+        self.breached: dict[int, Incident] = {}  # incidents flagged breached by these timers
+        self.escalated_handoffs: list[Handoff] = []
+        self.timeline: list[TimelineEntry] = []
+        self.outbox = notify.Outbox()
+
+    def timer(self, timer: Timer, state: str) -> None:
+        """The timer moves to ``state`` (fired: ``fired_at``; cancelled: ``closed_at``; held: nothing)."""
+        timer.state = state
+        if state == TimerState.FIRED:
+            timer.fired_at = self.now
+        elif state == TimerState.CANCELLED:
+            timer.closed_at = self.now
+        self.timer_states.setdefault(state, []).append(timer)
+
+    def flush(self) -> None:
+        """Write everything collected: one statement per table (per timer state), in the caller's
+        transaction. Notifications go to the outbox with one INSERT and are dispatched after the commit."""
+        if self.breaches:
+            Breach.objects.bulk_create(self.breaches)
+        if self.breached:
+            updated_at = timezone.now()
+            Incident.objects.filter(pk__in=list(self.breached)).update(breached=True, updated_at=updated_at)
+            for incident in self.breached.values():
+                incident.updated_at = updated_at
+        if self.escalated_handoffs:
+            Handoff.objects.filter(pk__in=[h.pk for h in self.escalated_handoffs]).update(state=HandoffState.ESCALATED)
+        if self.timeline:
+            TimelineEntry.objects.bulk_create(self.timeline)
+        self.outbox.flush()
+        stamps = {TimerState.FIRED: {"fired_at": self.now}, TimerState.CANCELLED: {"closed_at": self.now}}
+        for state, timers in self.timer_states.items():
+            Timer.objects.filter(pk__in=[t.pk for t in timers]).update(state=state, **stamps.get(state, {}))
+        self._clear()
+
+
+class FiringContext:
+    """What one sweep batch shares: one matrix snapshot (loaded only if an effect needs it), the
+    executives, named users, the incidents it has locked, and the writes its effects collect."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+        self.writes = Writes(now)
         self._users: dict[int, object] = {}
         self._incidents: dict[int, Incident] = {}
+        self._handoffs: dict[int, Handoff | None] = {}
 
     @cached_property
     def snapshot(self) -> MatrixSnapshot:
-        return MatrixSnapshot(self.now)
+        """The matrix as it stands (the process's kept one while it is current: see ``matrix.cache``).
+        Escalation steps come from the policy frozen on the incident; only who to tell is read here."""
+        return current_snapshot(self.now)
 
     @cached_property
     def executives(self) -> list:
@@ -79,68 +136,103 @@ class FiringContext:
         """The incident, locked for this transaction — or None when someone else holds it right now
         (SKIP LOCKED: the sweep never waits, so it never deadlocks with a person's move)."""
         if incident_id not in self._incidents:
-            # Lock, then read (as services.common.lock_incident does): a locking query re-reads only the
-            # locked row when it met a newer version, never the rows joined to it.
-            if not Incident.objects.select_for_update(skip_locked=True).filter(pk=incident_id).exists():
-                return None
-            self._incidents[incident_id] = Incident.objects.select_related(
-                "tier", "team", "assignee", "suspected_vendor__relationship_owner"
-            ).get(pk=incident_id)
+            return self.lock_many([incident_id]).get(incident_id)
         return self._incidents[incident_id]
+
+    def lock_many(self, incident_ids) -> dict[int, Incident]:
+        """The incidents among ``incident_ids`` that nobody else holds, locked for this transaction
+        (one query, SKIP LOCKED), then read with what the effects need (one more query).
+
+        Lock, then read (as services.common.lock_incident does): a locking query re-reads only the
+        locked row when it met a newer version, never the rows joined to it."""
+        wanted = [i for i in incident_ids if i not in self._incidents]
+        if wanted:
+            locked = list(Incident.objects.select_for_update(skip_locked=True).filter(pk__in=wanted)
+                          .order_by().values_list("pk", flat=True))
+            if locked:
+                self._incidents.update(
+                    Incident.objects.select_related("tier", "team", "assignee", "suspected_vendor__relationship_owner")
+                    .in_bulk(locked)
+                )
+        return {i: self._incidents[i] for i in incident_ids if i in self._incidents}
 
     def forget(self, incident_id: int) -> None:
         """Drop an incident whose changes were rolled back, so the next timer reloads it."""
         self._incidents.pop(incident_id, None)
 
+    def prepare(self, timers: list[Timer]) -> None:
+        """Read what these timers' effects will need in one query each, rather than one per timer: the
+        people named by escalation steps, and the handoffs of handoff timers (locked)."""
+        named = {i for t in timers if t.kind == TimerKind.ESCALATION for i in t.data.get("notify_user_ids", [])}
+        if named:
+            self.users(sorted(named))
+        wanted = {t.step: t.incident_id for t in timers if t.kind == TimerKind.HANDOFF and t.step not in self._handoffs}
+        if wanted:
+            found = {
+                h.pk: h for h in Handoff.objects.select_for_update(of=("self",)).select_related("from_team", "to_team")
+                .filter(pk__in=list(wanted))
+            }
+            for pk, incident_id in wanted.items():
+                handoff = found.get(pk)
+                self._handoffs[pk] = handoff if handoff is not None and handoff.incident_id == incident_id else None
 
-def fire(timer: Timer, incident: Incident, context: FiringContext) -> bool:
+    def handoff(self, timer: Timer) -> Handoff | None:
+        """The handoff a handoff timer watches, locked."""
+        if timer.step not in self._handoffs:
+            self.prepare([timer])
+        return self._handoffs[timer.step]
+
+
+def fire(timer: Timer, incident: Incident, context: FiringContext, *, flush: bool = True) -> bool:
     """Apply the timer's effect and mark it fired; True when it fired.
 
     Re-checks first: a timer that no longer matters (the incident moved on) is cancelled instead, and
-    one whose clock is paused is held.
+    one whose clock is paused is held. ``flush=False`` leaves the writes in ``context.writes`` for the
+    caller to flush with those of other timers.
     """
     if timer.state != TimerState.ARMED:
         return False
+    writes = context.writes
     if incident.status not in RELEVANT_WHILE[timer.kind]:
-        _close(timer, TimerState.CANCELLED, context.now)
-        return False
-    if incident.is_paused and timer.kind in HOLDABLE:
-        timer.state = TimerState.HELD
-        timer.save(update_fields=["state"])
-        return False
-    if not EFFECTS[timer.kind](timer, incident, context):
-        _close(timer, TimerState.CANCELLED, context.now)
-        return False
-    timer.state, timer.fired_at = TimerState.FIRED, context.now
-    timer.save(update_fields=["state", "fired_at"])
-    return True
-
-
-def _close(timer: Timer, state: str, now: dt.datetime) -> None:
-    timer.state, timer.closed_at = state, now
-    timer.save(update_fields=["state", "closed_at"])
+        writes.timer(timer, TimerState.CANCELLED)
+        fired = False
+    elif incident.is_paused and timer.kind in HOLDABLE:
+        writes.timer(timer, TimerState.HELD)
+        fired = False
+    elif not EFFECTS[timer.kind](timer, incident, context):
+        writes.timer(timer, TimerState.CANCELLED)
+        fired = False
+    else:
+        writes.timer(timer, TimerState.FIRED)
+        fired = True
+    if flush:
+        writes.flush()
+    return fired
 
 
 def _breach(timer: Timer, incident: Incident, context: FiringContext) -> bool:
     """A missed target (or an overdue stakeholder update): a Breach row, the flag, the timeline, and
     the owning team's lead(s) and on-call person told (the assignee, for an overdue update)."""
-    Breach.objects.create(
+    writes = context.writes
+    writes.breaches.append(Breach(
         incident=incident, timer=timer, target=timer.kind, team_id=incident.team_id, due_at=timer.due_at,
         breached_at=context.now,
-    )
+    ))
     if not incident.breached:
         incident.breached = True
-        incident.save(update_fields=["breached", "updated_at"])
+        writes.breached[incident.pk] = incident
     word = TARGET_WORD[timer.kind]
     if timer.kind == TimerKind.UPDATE:
-        recipients = notify.notify_update_overdue(incident, timer, context.snapshot)
+        recipients = notify.notify_update_overdue(incident, timer, context.snapshot, outbox=writes.outbox)
         text = f"Stakeholder update overdue (due {hhmm(timer.due_at, context.now)})."
     else:
-        recipients = notify.notify_breach(incident, timer, context.snapshot, word)
+        recipients = notify.notify_breach(incident, timer, context.snapshot, word, outbox=writes.outbox)
         text = f"Missed its {word} target (due {hhmm(timer.due_at, context.now)})."
     told = f" Told {recipients.describe()}." if recipients else " Nobody to tell: no lead or on-call person."
-    timeline_write(incident=incident, kind=TimelineKind.BREACH, text=text + told, at=context.now,
-                   data={"timer": timer.pk, "target": timer.kind, "told": [u.pk for u in recipients]})
+    writes.timeline.append(timeline_entry(
+        incident=incident, kind=TimelineKind.BREACH, text=text + told, at=context.now,
+        data={"timer": timer.pk, "target": timer.kind, "told": [u.pk for u in recipients]},
+    ))
     return True
 
 
@@ -148,11 +240,13 @@ def _warning(timer: Timer, incident: Incident, context: FiringContext) -> bool:
     target = TARGET_OF_WARNING[timer.kind]
     word = TARGET_WORD[target]
     due = getattr(incident, DEADLINE_FIELD[target]) or timer.due_at
-    recipients = notify.notify_warning(incident, timer, context.snapshot, word, due)
+    recipients = notify.notify_warning(incident, timer, context.snapshot, word, due, outbox=context.writes.outbox)
     told = f" Told {recipients.describe()}." if recipients else ""
-    timeline_write(incident=incident, kind=TimelineKind.WARNING, at=context.now,
-                   text=f"75% of the {word} target has passed; due at {hhmm(due, context.now)}.{told}",
-                   data={"timer": timer.pk, "target": target})
+    context.writes.timeline.append(timeline_entry(
+        incident=incident, kind=TimelineKind.WARNING, at=context.now,
+        text=f"75% of the {word} target has passed; due at {hhmm(due, context.now)}.{told}",
+        data={"timer": timer.pk, "target": target},
+    ))
     return True
 
 
@@ -163,31 +257,32 @@ def _escalation(timer: Timer, incident: Incident, context: FiringContext) -> boo
     users = context.users(step.get("notify_user_ids", []))
     executives = context.executives if step.get("notify_executives") else []
     recipients = notify.escalation_recipients(incident, step, context.snapshot, users, executives)
-    notify.notify_escalation(incident, timer, recipients, position)
+    notify.notify_escalation(incident, timer, recipients, position, outbox=context.writes.outbox)
     text = (f"Escalated: step {position} notified {recipients.describe()}." if recipients
             else f"Escalated: step {position} found nobody to notify.")
-    timeline_write(incident=incident, kind=TimelineKind.ESCALATED, text=text, at=context.now,
-                   data={"timer": timer.pk, "position": position, "told": [u.pk for u in recipients]})
+    context.writes.timeline.append(timeline_entry(
+        incident=incident, kind=TimelineKind.ESCALATED, text=text, at=context.now,
+        data={"timer": timer.pk, "position": position, "told": [u.pk for u in recipients]},
+    ))
     return True
 
 
 def _handoff(timer: Timer, incident: Incident, context: FiringContext) -> bool:
     """The receiving team did not accept in time: the handoff escalates to both teams' leads."""
-    handoff = (
-        Handoff.objects.select_for_update(of=("self",)).select_related("from_team", "to_team")
-        .filter(pk=timer.step, incident=incident).first()
-    )
+    handoff = context.handoff(timer)
     if handoff is None or handoff.state != HandoffState.PENDING:
         return False
     handoff.state = HandoffState.ESCALATED
-    handoff.save(update_fields=["state"])
+    context.writes.escalated_handoffs.append(handoff)
     recipients = notify.notify_handoff_escalated(
-        incident, handoff, timer, context.snapshot, handoff.to_team, handoff.from_team
+        incident, handoff, timer, context.snapshot, handoff.to_team, handoff.from_team, outbox=context.writes.outbox
     )
     told = f" Told {recipients.describe()}." if recipients else " Nobody to tell: neither team has a lead."
-    timeline_write(incident=incident, kind=TimelineKind.HANDOFF_ESCALATED, at=context.now,
-                   text=f"{handoff.to_team.name} did not accept the handoff in time.{told}",
-                   data={"timer": timer.pk, "handoff": handoff.pk})
+    context.writes.timeline.append(timeline_entry(
+        incident=incident, kind=TimelineKind.HANDOFF_ESCALATED, at=context.now,
+        text=f"{handoff.to_team.name} did not accept the handoff in time.{told}",
+        data={"timer": timer.pk, "handoff": handoff.pk},
+    ))
     return True
 
 

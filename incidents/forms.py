@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable, Mapping
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Div, Field, Layout, Row
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.html import format_html
 
 from matrix import models as m
+from matrix.snapshot import MatrixSnapshot
 
 from .models import Incident, PauseReason, UpdateAudience
 
@@ -30,7 +33,24 @@ def triage_field_name(key: str) -> str:
     return f"{TRIAGE_PREFIX}{key}"
 
 
-class RankedRadioField(forms.ModelChoiceField):
+class KeyedChoiceField(forms.ModelChoiceField):
+    """A choice by key that, given the objects the request already loaded by key (``known``, a
+    function returning them), checks the answer there instead of asking the database again: filing
+    routes first, so the matrix is in memory."""
+
+    known: Callable[[], Mapping[str, Model]] | None = None
+
+    def to_python(self, value):
+        if self.known is None or value in self.empty_values or not isinstance(value, str):
+            return super().to_python(value)
+        found = self.known().get(value)
+        if found is None:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
+                                        params={"value": value})
+        return found
+
+
+class RankedRadioField(KeyedChoiceField):
     """Impact or urgency as radio buttons: each answer with what it means, in an agent's words."""
 
     widget = forms.RadioSelect
@@ -70,7 +90,7 @@ class IncidentFilingForm(forms.Form):
 
     title = forms.CharField(max_length=200, help_text="What is broken, in a few words.")
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), help_text="What the customer sees.")
-    product_area = forms.ModelChoiceField(
+    product_area = KeyedChoiceField(
         queryset=m.ProductArea.objects.order_by("name"), to_field_name="key", label="Product area",
         empty_label="Pick the area the customer is having trouble with",
     )
@@ -79,7 +99,7 @@ class IncidentFilingForm(forms.Form):
     affected_customers = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="Customer IDs or names, one per line."
     )
-    suspected_vendor = forms.ModelChoiceField(
+    suspected_vendor = KeyedChoiceField(
         queryset=m.Vendor.objects.order_by("name"), to_field_name="key", required=False,
         empty_label="None suspected", help_text="A third party you think is behind it.",
     )
@@ -88,9 +108,16 @@ class IncidentFilingForm(forms.Form):
                                 label="Came in by")
     submission_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
-    def __init__(self, *args, triage_fields: list[m.TriageField] | tuple = (), **kwargs) -> None:
+    def __init__(self, *args, triage_fields: list[m.TriageField] | tuple = (),
+                 snapshot: MatrixSnapshot | None = None, **kwargs) -> None:
         kwargs.setdefault("initial", {}).setdefault("submission_key", uuid.uuid4().hex)
         super().__init__(*args, **kwargs)
+        if snapshot is not None:
+            # Checked against the matrix the request already read (the same rows the querysets list).
+            self.fields["product_area"].known = lambda: snapshot.area_by_key
+            self.fields["impact"].known = lambda: snapshot.impacts
+            self.fields["urgency"].known = lambda: snapshot.urgencies
+            self.fields["suspected_vendor"].known = lambda: snapshot.vendor_by_key  # read only when one is named
         self.triage_specs = list(triage_fields)
         for spec in self.triage_specs:
             self.fields[triage_field_name(spec.key)] = _triage_form_field(spec)

@@ -5,7 +5,9 @@ with a dedupe key naming that cause and that recipient, so a cause never tells a
 redelivered task, a retried sweep, a person who is both on call and the lead). Recipients are resolved
 when the cause happens — who is on call *now*, the team's leads *now* — from a ``MatrixSnapshot``.
 Notifications are written in the caller's transaction (``notification_enqueue``), so a rolled-back
-cause tells nobody.
+cause tells nobody. Given an ``Outbox``, the functions collect their messages instead, and the caller
+writes them all with one INSERT (``Outbox.flush``, in the same transaction): filing, and a timer sweep
+over many timers.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from django.urls import NoReverseMatch, reverse
 from escalation_matrix.roles import EXECUTIVES
 from matrix.models import MembershipRole, Team, Vendor
 from matrix.snapshot import MatrixSnapshot
-from notifications.services import notification_enqueue
+from notifications.models import Notification
+from notifications.services import notification_enqueue, notification_enqueue_many, notification_prepare
 
 from .models import Handoff, HandoffKind, Incident, Timer
 from .timeline import hhmm, person
@@ -60,6 +63,15 @@ def incident_url(incident: Incident) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
+def _url(incident: Incident) -> str:
+    """``incident_url``, worked out once per incident object: a sweep writes several messages about
+    one incident, each with its link in the body and the payload."""
+    url = incident.__dict__.get("_notify_url")
+    if url is None:
+        url = incident.__dict__["_notify_url"] = incident_url(incident)
+    return url
+
+
 def executives() -> list:
     """Active members of the Executives group."""
     return list(get_user_model().objects.filter(groups__name=EXECUTIVES, is_active=True).order_by("pk"))
@@ -81,20 +93,45 @@ def _body(incident: Incident, lead: str) -> str:
     ) if at is not None]
     if deadlines:
         lines.append("Due: " + ", ".join(f"{label} by {hhmm(at, incident.filed_at)}" for label, at in deadlines) + ".")
-    lines += ["", incident_url(incident)]
+    lines += ["", _url(incident)]
     return "\n".join(lines)
 
 
 def _payload(incident: Incident, event: str, **extra) -> dict:
     return {
         "event": event, "incident": incident.pk, "title": incident.title, "tier": incident.tier.key,
-        "team": incident.team.key, "status": incident.status, "url": incident_url(incident), **extra,
+        "team": incident.team.key, "status": incident.status, "url": _url(incident), **extra,
     }
 
 
-def _enqueue(**kwargs) -> bool:
+class Outbox:
+    """Messages collected from one or many causes, written by ``flush`` with one INSERT."""
+
+    def __init__(self) -> None:
+        self.items: list[Notification] = []
+
+    def add(self, **kwargs) -> bool:
+        """Collect one message (``notification_enqueue``'s arguments); False when it cannot be sent."""
+        try:
+            self.items.append(notification_prepare(**kwargs))  # a bad contact is skipped, as ``_enqueue`` does
+        except ValueError as exc:
+            logger.warning("notification to %r skipped: %s", kwargs.get("target"), exc)
+            return False
+        return True
+
+    def flush(self) -> int:
+        """Write what was collected (duplicates skipped by their dedupe keys); how many were written."""
+        items, self.items = self.items, []
+        if not items:
+            return 0
+        return sum(n is not None for n in notification_enqueue_many(items))
+
+
+def _enqueue(outbox: Outbox | None = None, **kwargs) -> bool:
     """One message; a contact that cannot be used (no email, a malformed URL) is logged, never fatal:
     a broken contact must not stop an incident from being filed or a timer from firing."""
+    if outbox is not None:
+        return outbox.add(**kwargs)
     try:
         return notification_enqueue(**kwargs) is not None
     except ValueError as exc:
@@ -102,26 +139,27 @@ def _enqueue(**kwargs) -> bool:
         return False
 
 
-def _tell_people(incident: Incident, recipients, *, key: str, subject: str, body: str, event: str) -> int:
-    sent = 0
+def _tell_people(incident: Incident, recipients, *, key: str, subject: str, body: str, event: str,
+                 outbox: Outbox | None = None) -> int:
+    sent, payload = 0, _payload(incident, event)  # copied by each notification
     for user in recipients:
         if not user.email:
             logger.warning("%s has no email address; not told about incident %s", user, incident.pk)
             continue
         sent += _enqueue(
-            channel="email", target=user.email, user=user, subject=subject, body=body,
-            payload=_payload(incident, event), dedupe_key=f"{key}:user:{user.pk}", is_drill=incident.is_drill,
+            outbox, channel="email", target=user.email, user=user, subject=subject, body=body,
+            payload=payload, dedupe_key=f"{key}:user:{user.pk}", is_drill=incident.is_drill,
         )
     return sent
 
 
 def _tell_team(incident: Incident, team_id: int, snapshot: MatrixSnapshot, *, key: str, subject: str, body: str,
-               event: str) -> int:
-    sent = 0
+               event: str, outbox: Outbox | None = None) -> int:
+    sent, payload = 0, _payload(incident, event)  # copied by each notification
     for channel in snapshot.contact_channels_by_team.get(team_id, []):
         sent += _enqueue(
-            channel=channel.kind, target=channel.target, secret=channel.secret, subject=subject, body=body,
-            payload=_payload(incident, event), dedupe_key=f"{key}:{channel.pk}", is_drill=incident.is_drill,
+            outbox, channel=channel.kind, target=channel.target, secret=channel.secret, subject=subject, body=body,
+            payload=payload, dedupe_key=f"{key}:{channel.pk}", is_drill=incident.is_drill,
         )
     return sent
 
@@ -140,17 +178,22 @@ def _leads(recipients: Recipients, snapshot: MatrixSnapshot, team_id: int, why: 
 
 # --- filing and moves ------------------------------------------------------------------------------
 
-def notify_filed(incident: Incident, snapshot: MatrixSnapshot) -> Recipients:
-    """The owning team's channels and its on-call person; executives too when the tier says so."""
+def notify_filed(incident: Incident, snapshot: MatrixSnapshot, *, outbox: Outbox | None = None) -> Recipients:
+    """The owning team's channels and its on-call person; executives too when the tier says so. All in
+    one INSERT (given no ``outbox`` to collect them in)."""
+    own = outbox is None
+    outbox = Outbox() if own else outbox
     subject = f"{_headline(incident)} {incident.title} — new incident for {incident.team.name}"
     body = _body(incident, f"New incident, routed to {incident.team.name}: {incident.routing_explanation}.")
     key = f"incident:{incident.pk}:filed"
-    _tell_team(incident, incident.team_id, snapshot, key=key, subject=subject, body=body, event="filed")
+    _tell_team(incident, incident.team_id, snapshot, key=key, subject=subject, body=body, event="filed", outbox=outbox)
     recipients = _on_call(incident, snapshot, incident.filed_at)
     if incident.tier.notifies_executives:
         for user in executives():
             recipients.add(user, "executive")
-    _tell_people(incident, recipients, key=key, subject=subject, body=body, event="filed")
+    _tell_people(incident, recipients, key=key, subject=subject, body=body, event="filed", outbox=outbox)
+    if own:
+        outbox.flush()
     return recipients
 
 
@@ -207,22 +250,26 @@ def notify_vendor_involved(incident: Incident, vendor: Vendor) -> Recipients:
 
 # --- timers ----------------------------------------------------------------------------------------
 
-def notify_breach(incident: Incident, timer: Timer, snapshot: MatrixSnapshot, target: str) -> Recipients:
+def notify_breach(incident: Incident, timer: Timer, snapshot: MatrixSnapshot, target: str, *,
+                  outbox: Outbox | None = None) -> Recipients:
     """A missed target: the owning team's lead(s) and on-call person."""
     recipients = _leads(_on_call(incident, snapshot), snapshot, incident.team_id)
     subject = f"{_headline(incident)} missed its {target} target"
     due = hhmm(timer.due_at, incident.filed_at)
     body = _body(incident, f"{_headline(incident)} missed its {target} target (due {due}).")
-    _tell_people(incident, recipients, key=f"timer:{timer.pk}", subject=subject, body=body, event="breach")
+    _tell_people(incident, recipients, key=f"timer:{timer.pk}", subject=subject, body=body, event="breach",
+                 outbox=outbox)
     return recipients
 
 
-def notify_warning(incident: Incident, timer: Timer, snapshot: MatrixSnapshot, target: str, due) -> Recipients:
+def notify_warning(incident: Incident, timer: Timer, snapshot: MatrixSnapshot, target: str, due, *,
+                   outbox: Outbox | None = None) -> Recipients:
     """75% of a target has passed: the on-call person."""
     recipients = _on_call(incident, snapshot)
     subject = f"{_headline(incident)}: 75% of the {target} target has passed"
     body = _body(incident, f"The {target} target is due at {hhmm(due, incident.filed_at)}.")
-    _tell_people(incident, recipients, key=f"timer:{timer.pk}", subject=subject, body=body, event="warning")
+    _tell_people(incident, recipients, key=f"timer:{timer.pk}", subject=subject, body=body, event="warning",
+                 outbox=outbox)
     return recipients
 
 
@@ -253,13 +300,16 @@ def escalation_recipients(incident: Incident, step: dict, snapshot: MatrixSnapsh
     return recipients
 
 
-def notify_escalation(incident: Incident, timer: Timer, recipients: Recipients, position: int) -> None:
+def notify_escalation(incident: Incident, timer: Timer, recipients: Recipients, position: int, *,
+                      outbox: Outbox | None = None) -> None:
     subject = f"{_headline(incident)} escalated (step {position}): not acknowledged — {incident.title}"
     body = _body(incident, f"Escalation step {position}: nobody has acknowledged this incident yet.")
-    _tell_people(incident, recipients, key=f"timer:{timer.pk}", subject=subject, body=body, event="escalation")
+    _tell_people(incident, recipients, key=f"timer:{timer.pk}", subject=subject, body=body, event="escalation",
+                 outbox=outbox)
 
 
-def notify_update_overdue(incident: Incident, timer: Timer, snapshot: MatrixSnapshot) -> Recipients:
+def notify_update_overdue(incident: Incident, timer: Timer, snapshot: MatrixSnapshot, *,
+                          outbox: Outbox | None = None) -> Recipients:
     """A stakeholder update is overdue: the assignee, or the on-call person when nobody is assigned."""
     recipients = Recipients()
     recipients.add(incident.assignee, "assignee")
@@ -267,12 +317,13 @@ def notify_update_overdue(incident: Incident, timer: Timer, snapshot: MatrixSnap
         recipients = _on_call(incident, snapshot)
     subject = f"{_headline(incident)}: stakeholder update overdue"
     body = _body(incident, f"A stakeholder update was due at {hhmm(timer.due_at, incident.filed_at)}; please post one.")
-    _tell_people(incident, recipients, key=f"timer:{timer.pk}", subject=subject, body=body, event="update_overdue")
+    _tell_people(incident, recipients, key=f"timer:{timer.pk}", subject=subject, body=body, event="update_overdue",
+                 outbox=outbox)
     return recipients
 
 
 def notify_handoff_escalated(incident: Incident, handoff: Handoff, timer: Timer, snapshot: MatrixSnapshot,
-                             to_team: Team, from_team: Team) -> Recipients:
+                             to_team: Team, from_team: Team, *, outbox: Outbox | None = None) -> Recipients:
     """Nobody accepted a handoff in time: the receiving team's lead(s) and the sending team's lead(s)."""
     recipients = Recipients()
     _leads(recipients, snapshot, to_team.pk, f"{to_team.name} lead")
@@ -280,5 +331,6 @@ def notify_handoff_escalated(incident: Incident, handoff: Handoff, timer: Timer,
     subject = f"{_headline(incident)}: handoff to {to_team.name} not accepted in time"
     at = hhmm(handoff.requested_at, incident.filed_at)
     body = _body(incident, f"{from_team.name} handed it to {to_team.name} at {at}; nobody has accepted it yet.")
-    _tell_people(incident, recipients, key=f"timer:{timer.pk}", subject=subject, body=body, event="handoff_escalated")
+    _tell_people(incident, recipients, key=f"timer:{timer.pk}", subject=subject, body=body, event="handoff_escalated",
+                 outbox=outbox)
     return recipients

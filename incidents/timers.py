@@ -7,8 +7,9 @@
 - Pausing: the stopped clocks are *held* (outside the sweep's partial index, so they cannot fire);
   resume shifts them by the paused time and arms them again.
 - The sweep, ``timers_fire_due``: claims due armed timers with ``SELECT … FOR UPDATE SKIP LOCKED``,
-  locks each one's incident (skipping it if a person holds it right now, so the two never deadlock),
-  applies the effect (``firing``) and marks the timer fired in the same transaction.
+  locks their incidents in one query (skipping any a person holds right now, so the two never
+  deadlock), applies the effects (``firing``) and marks the timers fired in the same transaction,
+  writing each table once per batch.
 
 Step numbers keep (incident, kind, step) unique when timers are armed again: the targets and their
 warnings use the arming round (0 at filing, then 1, 2, … after a reopen or a misroute), escalation
@@ -26,7 +27,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from . import clock
-from .firing import DEADLINE_FIELD, HOLDABLE, FiringContext, fire
+from .firing import DEADLINE_FIELD, HOLDABLE, FiringContext, Writes, fire
 from .models import TARGETS, WARNING_OF, Handoff, Incident, Timer, TimerKind, TimerState
 
 logger = logging.getLogger(__name__)
@@ -173,11 +174,15 @@ def timers_fire_due(*, now: dt.datetime | None = None, limit: int = 200) -> int:
 
     One transaction: the claim (``FOR UPDATE SKIP LOCKED`` through the partial index
     ``timer_armed_due``), each effect and each "fired" mark commit together, so a crash fires nothing
-    and a second sweeper (or a redelivered tick) skips what this one holds. Each timer runs in a
-    savepoint: one failing effect does not stop the others.
+    and a second sweeper (or a redelivered tick) skips what this one holds.
+
+    The batch: the due timers' incidents are locked in one query (SKIP LOCKED: an incident a person is
+    moving right now keeps its timers for the next tick) and read in one; every effect is computed in
+    memory; then each table is written once (``firing.Writes``). If anything in the batch fails, its
+    savepoint is rolled back and the timers are fired one by one, each in a savepoint of its own, so one
+    failing effect never stops the others; it is retried on later ticks, then given up on.
     """
     now = now or timezone.now()
-    fired = 0
     with transaction.atomic():
         claimed = list(
             Timer.objects.select_for_update(skip_locked=True)
@@ -187,17 +192,43 @@ def timers_fire_due(*, now: dt.datetime | None = None, limit: int = 200) -> int:
         if not claimed:
             return 0
         context = FiringContext(now)
-        for timer in claimed:
-            incident = context.lock(timer.incident_id)
-            if incident is None:
-                continue  # a person is moving this incident right now; its timer waits for the next tick
-            try:
-                with transaction.atomic():
-                    fired += fire(timer, incident, context)
-            except Exception:
-                logger.exception("timer %s (%s of incident %s) failed to fire", timer.pk, timer.kind, incident.pk)
-                context.forget(incident.pk)
-                _record_failure(timer, now)
+        # Locked outside the batch's savepoint: rolling back to it must not release the incidents.
+        incidents = context.lock_many(list(dict.fromkeys(t.incident_id for t in claimed)))
+        ready = [timer for timer in claimed if timer.incident_id in incidents]
+        if not ready:
+            return 0
+        try:
+            with transaction.atomic():
+                return _fire_batch(ready, incidents, context)
+        except Exception:
+            logger.exception("a batch of %d timers failed; firing them one by one", len(ready))
+        return _fire_one_by_one([timer.pk for timer in ready], now)
+
+
+def _fire_batch(timers: list[Timer], incidents: dict[int, Incident], context: FiringContext) -> int:
+    context.prepare(timers)
+    fired = sum(fire(timer, incidents[timer.incident_id], context, flush=False) for timer in timers)
+    context.writes.flush()
+    return fired
+
+
+def _fire_one_by_one(timer_ids: list[int], now: dt.datetime) -> int:
+    """The slow path after a failed batch: timers and incidents read again (the batch changed the
+    objects in memory before it was rolled back; the rows are still locked by this transaction)."""
+    context = FiringContext(now)
+    fired = 0
+    for timer in Timer.objects.filter(pk__in=timer_ids).order_by("due_at", "pk"):
+        incident = context.lock(timer.incident_id)
+        if incident is None:
+            continue
+        try:
+            with transaction.atomic():
+                fired += fire(timer, incident, context)
+        except Exception:
+            logger.exception("timer %s (%s of incident %s) failed to fire", timer.pk, timer.kind, incident.pk)
+            context.forget(incident.pk)
+            context.writes = Writes(now)  # what the failed effect had collected is dropped with its savepoint
+            _record_failure(timer, now)
     return fired
 
 

@@ -40,3 +40,24 @@ def cell_badges(snapshot: MatrixSnapshot) -> dict[tuple[int, int], list[CellBadg
         for cell, badge in provider(snapshot).items():
             badges[cell].append(badge)
     return badges
+
+
+# --- the demo ------------------------------------------------------------------------------------
+# ``loaddemo`` builds the matrix's demo organisation, then runs each registered extension: the apps
+# above the matrix add their own demo data (the incidents app: 90 days of incidents) without the
+# matrix importing them. An extension must be idempotent, like ``load_demo``, and returns the one
+# summary line the command prints ("Incidents: 240 over 90 days, 9 open").
+DemoExtension = Callable[[], str]
+_demo_extensions: list[DemoExtension] = []
+
+
+def register_demo_extension(extension: DemoExtension) -> DemoExtension:
+    """Add an extension (idempotent: an app's ``ready()`` may run twice in tests). Run in registration
+    order, which is the order of INSTALLED_APPS: an app's demo may build on a lower app's."""
+    if extension not in _demo_extensions:
+        _demo_extensions.append(extension)
+    return extension
+
+
+def demo_extensions() -> list[DemoExtension]:
+    return list(_demo_extensions)

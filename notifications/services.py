@@ -1,15 +1,17 @@
 """Writing to the outbox, and putting dead letters back in line.
 
-``notification_enqueue`` is the one way the rest of the project sends anything: it writes the row in
-the caller's transaction and hands it to a worker only after that transaction commits, so a rolled-back
-cause never notifies and a committed one always does (the sweep covers a broker that was down).
+``notification_enqueue`` is the one way the rest of the project sends anything (``notification_enqueue_many``
+when a cause tells many at once): it writes the row in the caller's transaction and hands it to a worker
+only after that transaction commits, so a rolled-back cause never notifies and a committed one always
+does (the sweep covers a broker that was down).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.db import connections, router, transaction
@@ -43,6 +45,51 @@ def notification_enqueue(
     (``ON CONFLICT DO NOTHING``), not by a failed insert. Delivery is scheduled for after the commit.
     Bad arguments are a programming error of the caller: ``ValueError``.
     """
+    notification = notification_prepare(
+        channel=channel, target=target, subject=subject, body=body, dedupe_key=dedupe_key, payload=payload,
+        user=user, secret=secret, is_drill=is_drill,
+    )
+    if not _insert_unless_duplicate(notification):
+        return None
+    transaction.on_commit(lambda: notifications_dispatch([notification.pk]), robust=True)
+    return notification
+
+
+def notification_enqueue_many(items: Iterable[Mapping[str, Any] | Notification]) -> list[Notification | None]:
+    """``notification_enqueue`` for many messages in ONE ``INSERT … ON CONFLICT DO NOTHING``.
+
+    ``items`` are ``notification_enqueue``'s keyword arguments, one mapping per message (or what
+    ``notification_prepare`` made of them). Returns, in their order, each written notification or
+    ``None`` for a duplicate (its dedupe key used before, or earlier in ``items``). The same semantics:
+    the caller's transaction, never broken by a duplicate, one dispatch after the commit. Any bad item
+    raises ``ValueError`` before anything is written.
+    """
+    prepared = [item if isinstance(item, Notification) else notification_prepare(**item) for item in items]
+    first: dict[str, Notification] = {}
+    for notification in prepared:
+        first.setdefault(notification.dedupe_key, notification)
+    written = _insert_many_unless_duplicate(list(first.values()))
+    result = [n if first[n.dedupe_key] is n and n.dedupe_key in written else None for n in prepared]
+    ids = [n.pk for n in result if n is not None]
+    if ids:
+        transaction.on_commit(lambda: notifications_dispatch(ids), robust=True)
+    return result
+
+
+def notification_prepare(
+    *,
+    channel: str,
+    target: str,
+    subject: str,
+    body: str,
+    dedupe_key: str,
+    payload: dict | None = None,
+    user=None,
+    secret: str = "",
+    is_drill: bool = False,
+) -> Notification:
+    """The notification ``notification_enqueue`` would write, checked and unsaved (``ValueError`` when
+    an argument is bad): lets a caller collecting many messages skip a bad one before writing them."""
     if channel == Channel.EMAIL and not target and user is not None:
         target = user.email
     _check(channel=channel, target=target, dedupe_key=dedupe_key)
@@ -53,14 +100,10 @@ def notification_enqueue(
         # A drill must never be mistaken for the real thing, whoever reads it and wherever.
         subject, body = _drill(subject), _drill(body)
         payload["drill"] = True
-    notification = Notification(
+    return Notification(
         channel=channel, target=target, user=user, subject=subject[:255], body=body, payload=payload,
         secret=secret, dedupe_key=dedupe_key, is_drill=is_drill,
     )
-    if not _insert_unless_duplicate(notification):
-        return None
-    transaction.on_commit(lambda: notifications_dispatch([notification.pk]), robust=True)
-    return notification
 
 
 def notification_retry(*, notification_ids: Iterable[int], now: datetime | None = None) -> list[int]:
@@ -108,20 +151,29 @@ def _insert_unless_duplicate(notification: Notification) -> bool:
     PostgreSQL a concurrent insert of the same key waits for the other transaction, then skips (or
     inserts, if that one rolled back). SQLite spells it ``INSERT OR IGNORE … RETURNING``.
     """
+    return bool(_insert_many_unless_duplicate([notification]))
+
+
+def _insert_many_unless_duplicate(notifications: list[Notification]) -> set[str]:
+    """One INSERT of rows with distinct dedupe keys, skipping those already taken; the keys written
+    (each written notification gets its id). Rows come back keyed by dedupe key, not by position: the
+    database returns only the rows it inserted."""
+    if not notifications:
+        return set()
     using = router.db_for_write(Notification)
     connection = connections[using]
     opts = Notification._meta
     query = InsertQuery(Notification, on_conflict=OnConflict.IGNORE)
-    query.insert_values([f for f in opts.concrete_fields if not f.primary_key], [notification])
+    query.insert_values([f for f in opts.concrete_fields if not f.primary_key], notifications)
     compiler = query.get_compiler(using=using)
-    compiler.returning_fields = [opts.pk]
+    compiler.returning_fields = [opts.pk, opts.get_field("dedupe_key")]
     [(sql, params)] = compiler.as_sql()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    notification.pk = row[0]
-    notification._state.adding = False
-    notification._state.db = using
-    return True
+        ids = {key: pk for pk, key in cursor.fetchall()}
+    for notification in notifications:
+        if notification.dedupe_key in ids:
+            notification.pk = ids[notification.dedupe_key]
+            notification._state.adding = False
+            notification._state.db = using
+    return set(ids)

@@ -1,17 +1,23 @@
 """Filing an incident: validate, route, freeze the policy, arm the timers, write the timeline, notify.
 
 All of it in one transaction; a double submit (the same ``submission_key``) files one incident.
-The number of queries does not grow with the size of the matrix: routing reads one ``MatrixSnapshot``.
+The number of queries does not grow with the size of the matrix: routing reads one ``MatrixSnapshot``,
+which a caller that has already routed the request (the filing form) passes in, so the matrix is read
+once per request at most — and not at all while the process's kept matrix is current (``matrix.cache``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
+from django.db.models.constants import OnConflict
+from django.db.models.signals import post_save, pre_save
+from django.db.models.sql import InsertQuery
 
-from matrix.models import EscalationPolicy, IntakeChannel, TriageField, Vendor
-from matrix.routing import Router, RouteRequest, RoutingDecision, RoutingError
+from matrix.cache import current_snapshot
+from matrix.models import EscalationPolicy, IntakeChannel, Vendor
+from matrix.routing import RouteRequest, RoutingDecision, RoutingError
 from matrix.snapshot import MatrixSnapshot
 
 from .. import notify
@@ -66,12 +72,20 @@ def incident_file(
     is_drill: bool = False,
     submission_key: str | None = None,
     now: dt.datetime | None = None,
+    snapshot: MatrixSnapshot | None = None,
 ) -> Incident:
-    """File an incident. Raises ``IncidentInputError`` with every problem at once, by field."""
+    """File an incident. Raises ``IncidentInputError`` with every problem at once, by field.
+
+    ``snapshot``: the matrix as the caller already read it for this request (its ``now`` is the filing
+    time unless ``now`` is given); by default the current one (``matrix.cache``: no query while the
+    matrix has not changed).
+    """
     require(reporter, "incidents.add_incident")
+    if now is None and snapshot is not None:
+        now = snapshot.now  # the moment the caller routed at: the preview it showed is what gets filed
     now = moment(now)
-    if submission_key and (existing := Incident.objects.filter(submission_key=submission_key).first()):
-        return existing
+    # A double submit is found by the incident's own INSERT (``ON CONFLICT DO NOTHING`` on the
+    # submission key, see ``_insert``), not by a query before it: the usual filing pays nothing for it.
     try:
         with transaction.atomic():
             return _file(
@@ -79,19 +93,48 @@ def incident_file(
                 impact=impact, urgency=urgency, customer_segment=customer_segment, channel=channel,
                 affected_customers=affected_customers, suspected_vendor=suspected_vendor, details=details,
                 external_ref=external_ref, is_drill=is_drill, submission_key=submission_key, now=now,
+                snapshot=snapshot if snapshot is not None else current_snapshot(now),
             )
-    except IntegrityError:
-        # Two submits of one form raced: the other one's incident is committed by now (the unique
-        # index made this insert wait for it), and this whole attempt was rolled back.
-        if submission_key and (existing := Incident.objects.filter(submission_key=submission_key).first()):
+    except (IncidentInputError, IntegrityError):
+        # Already filed under this key: the first submit's incident stands, whatever this one says
+        # (its answers may no longer route if the matrix changed in between).
+        if submission_key and (existing := _submitted(submission_key)):
             return existing
         raise
 
 
+def _submitted(submission_key: str) -> Incident | None:
+    return Incident.objects.filter(submission_key=submission_key).first()
+
+
+def _insert(incident: Incident) -> bool:
+    """``incident.save()`` as ``INSERT … ON CONFLICT DO NOTHING RETURNING id``: False (and nothing
+    written) when its submission key is taken — the only unique column besides the id. On PostgreSQL a
+    concurrent insert of the same key waits for the other transaction, then skips (or inserts, if that
+    one rolled back). Sends ``pre_save`` and ``post_save`` as ``save()`` does: other apps may listen."""
+    using = router.db_for_write(Incident)
+    opts = Incident._meta
+    pre_save.send(sender=Incident, instance=incident, raw=False, using=using, update_fields=None)
+    query = InsertQuery(Incident, on_conflict=OnConflict.IGNORE)
+    query.insert_values([f for f in opts.concrete_fields if not f.primary_key], [incident])
+    compiler = query.get_compiler(using=using)
+    compiler.returning_fields = [opts.pk]
+    [(sql, params)] = compiler.as_sql()
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    incident.pk = row[0]
+    incident._state.adding, incident._state.db = False, using
+    post_save.send(sender=Incident, instance=incident, created=True, update_fields=None, raw=False, using=using)
+    return True
+
+
 def _file(*, reporter, title, description, product_area, impact, urgency, customer_segment, channel,
-          affected_customers, suspected_vendor, details, external_ref, is_drill, submission_key, now) -> Incident:
+          affected_customers, suspected_vendor, details, external_ref, is_drill, submission_key, now,
+          snapshot: MatrixSnapshot) -> Incident:
     title, customer_segment = (title or "").strip(), (customer_segment or "").strip()
-    snapshot = MatrixSnapshot(now)
     decision, vendor, details = _validate(
         snapshot, title=title, description=description or "", product_area=product_area, impact=impact,
         urgency=urgency, customer_segment=customer_segment, channel=channel, suspected_vendor=suspected_vendor,
@@ -110,7 +153,9 @@ def _file(*, reporter, title, description, product_area, impact, urgency, custom
     )
     timers = plan_filing(incident)
     set_deadlines(incident, timers)
-    incident.save()
+    if not _insert(incident):
+        # Filed already (nothing was written): the outer handler returns that incident.
+        raise IntegrityError(f"An incident was filed already with submission key {submission_key!r}.")
     timers_arm(timers)
 
     via = IntakeChannel(channel).label.lower()
@@ -149,7 +194,7 @@ def _validate(snapshot: MatrixSnapshot, *, title, description, product_area, imp
         add("channel", f"Unknown channel '{channel}'; use one of {', '.join(IntakeChannel.values)}.")
     vendor = None
     if suspected_vendor:
-        vendor = Vendor.objects.select_related("relationship_owner").filter(key=suspected_vendor).first()
+        vendor = snapshot.vendor_by_key.get(suspected_vendor)
         if vendor is None:
             add("suspected_vendor", f"Unknown vendor '{suspected_vendor}'.")
     if details is None:
@@ -158,7 +203,7 @@ def _validate(snapshot: MatrixSnapshot, *, title, description, product_area, imp
         add("details", "Triage details must be an object of values by field key.")
         details = {}
 
-    router = Router(snapshot)
+    router = snapshot.router
     request = RouteRequest(area=product_area or "", impact=impact or "", urgency=urgency or "", title=title,
                            description=description, customer_segment=customer_segment,
                            channel=channel if channel in IntakeChannel.values else "")
@@ -172,8 +217,7 @@ def _validate(snapshot: MatrixSnapshot, *, title, description, product_area, imp
         except RoutingError as exc:
             add(exc.field, exc.message)
     if decision is not None and decision.playbook is not None:
-        fields = TriageField.objects.filter(playbook_id=decision.playbook.pk).order_by("position", "id")
-        details, detail_errors = clean_details(fields, details)
+        details, detail_errors = clean_details(snapshot.triage_fields(decision.playbook.pk), details)
         errors.update(detail_errors)
     if errors:
         raise IncidentInputError(errors)

@@ -30,6 +30,7 @@ from ..models import (
     TimerKind,
     TimerState,
 )
+from ..signals import incident_resolved
 from ..timeline import hhmm, person, timeline_write
 from ..timers import (
     next_steps,
@@ -121,6 +122,9 @@ def incident_resolve(*, incident: Incident | int, user, summary: str = "", now: 
         timeline_write(incident=incident, kind=TimelineKind.RESOLVED, at=now, actor=user,
                        text=f"Resolved by {person(user)}." + (f" {summary}" if summary else "") + "".join(notes),
                        data={"late": late, "summary": summary})
+        # After the commit (a review needs the resolve to stand); a failing receiver is logged, never raised.
+        transaction.on_commit(lambda: incident_resolved.send(sender=Incident, incident=incident, user=user, now=now),
+                              robust=True)
     return incident
 
 

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
+from matrix.cache import current_snapshot
 from matrix.routing import RoutingError
 
 from .. import services
@@ -41,25 +42,28 @@ def file_incident(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _filing_page(request, IncidentFilingForm(), preview=None)
     # Only the decision is needed to file (its playbook's triage fields, its on-call for the message);
-    # the full preview is drawn only when the page comes back with errors.
+    # the full preview is drawn only when the page comes back with errors. One snapshot serves the
+    # routing here, the form's checks and incident_file: the matrix is read once per filing.
+    snapshot = current_snapshot()  # the process's kept matrix while it is current: no query (matrix.cache)
     decision, routing_error = None, None
     if _has_key_answers(request.POST):
         try:
-            decision = route_filing(request.POST)
+            decision = route_filing(request.POST, snapshot=snapshot)
         except RoutingError as error:
             routing_error = error
-    form = IncidentFilingForm(request.POST, triage_fields=triage_fields_of(decision))
+    form = IncidentFilingForm(request.POST, triage_fields=triage_fields_of(decision, snapshot=snapshot),
+                              snapshot=snapshot)
     valid = form.is_valid()
     if routing_error is not None:
         form.add_error(routing_error.field if routing_error.field in form.fields else None, routing_error.message)
         valid = False
     if valid:
         try:
-            incident = services.incident_file(reporter=request.user, **form.filing_kwargs())
+            incident = services.incident_file(reporter=request.user, snapshot=snapshot, **form.filing_kwargs())
         except services.IncidentInputError as error:
             form.add_service_errors(error.errors)
         else:
-            messages.success(request, filing_success_message(incident, decision))
+            messages.success(request, filing_success_message(incident, decision, snapshot=snapshot))
             return redirect("incidents:detail", incident.pk)
     preview = filing_preview(request.POST) if decision is not None else None
     return _filing_page(request, form, preview, status=400)

@@ -15,7 +15,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from matrix import models as m
-from matrix.routing import RouteRequest, RoutingDecision, route
+from matrix.routing import RouteRequest, RoutingDecision
 from matrix.selectors import RoutePreview, route_preview
 from matrix.selectors.common import is_stale, person_name
 from matrix.snapshot import MatrixSnapshot
@@ -49,14 +49,20 @@ def route_request(data: QueryDict) -> RouteRequest:
     )
 
 
-def route_filing(data: QueryDict, now: dt.datetime | None = None) -> RoutingDecision:
-    """Where the incident goes; raises ``RoutingError`` naming the field at fault."""
-    return route(route_request(data), MatrixSnapshot(now))
+def route_filing(data: QueryDict, now: dt.datetime | None = None, *,
+                 snapshot: MatrixSnapshot | None = None) -> RoutingDecision:
+    """Where the incident goes; raises ``RoutingError`` naming the field at fault.
+
+    Pass the request's ``snapshot`` to read the matrix once for routing, the form and the filing."""
+    return (snapshot if snapshot is not None else MatrixSnapshot(now)).router.route(route_request(data))
 
 
-def triage_fields_of(decision: RoutingDecision | None) -> list[m.TriageField]:
+def triage_fields_of(decision: RoutingDecision | None, *,
+                     snapshot: MatrixSnapshot | None = None) -> list[m.TriageField]:
     if decision is None or decision.playbook is None:
         return []
+    if snapshot is not None:
+        return snapshot.triage_fields(decision.playbook.pk)  # remembered there for the filing's own check
     return list(decision.playbook.triage_fields.all())
 
 
@@ -73,12 +79,13 @@ def filing_preview(data: QueryDict, now: dt.datetime | None = None) -> FilingPre
     return FilingPreview(route=preview, deadlines=deadlines, triage_fields=triage_fields_of(decision))
 
 
-def filing_success_message(incident: Incident, decision: RoutingDecision | None) -> str:
+def filing_success_message(incident: Incident, decision: RoutingDecision | None, *,
+                           snapshot: MatrixSnapshot | None = None) -> str:
     """"Filed #12 — owned by Payments (on call: Ann Lee), acknowledge by 10:15"."""
     if decision is not None and decision.team.pk == incident.team_id:
         on_call = decision.on_call
-    else:  # the matrix changed between routing here and filing
-        on_call = MatrixSnapshot().on_call(incident.team_id)
+    else:  # the matrix changed between routing here and filing (or a double submit found an older one)
+        on_call = (snapshot or MatrixSnapshot()).on_call(incident.team_id)
     message = f"Filed #{incident.pk} — owned by {incident.team.name} (on call: {person_name(on_call) or 'nobody'})"
     if incident.acknowledge_by:
         message += f", acknowledge by {timezone.localtime(incident.acknowledge_by):%H:%M}"

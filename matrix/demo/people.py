@@ -39,7 +39,7 @@ class RoleLogin:
 # One login per role, in the order the command prints them.
 ROLE_LOGINS = [
     RoleLogin("manager", "Hannah", "Whitfield", roles.MANAGERS, "edits the matrix in the admin"),
-    RoleLogin("approver", "Daniel", "Osei", roles.APPROVERS, "reviews matrix changes and their history"),
+    RoleLogin("approver", "Daniel", "Osei", roles.APPROVERS, "approves or rejects matrix changes"),
     RoleLogin("agent", "Priya", "Nair", roles.SUPPORT_AGENTS, "files incidents and sees who owns them"),
     RoleLogin("responder", "Tom", "Becker", roles.RESPONDERS, "takes turns on call in the Platform rotation"),
     RoleLogin("lead", "Grace", "Liu", roles.INCIDENT_LEADS, "leads incidents and their reviews"),

@@ -1,6 +1,7 @@
 """The matrix: who owns what, how bad is bad, what to do and where it goes."""
 
 from .areas import AreaRosterEntry, ProductArea, Vendor, VendorContact
+from .change_requests import APPROVE_PERMISSION, ChangeOperation, ChangeRequest, ChangeRequestStatus
 from .choices import (
     ChannelKind,
     ChecklistKind,
@@ -19,7 +20,8 @@ from .teams import ContactChannel, Membership, Team
 from .tiers import Impact, PriorityCell, Tier, Urgency
 
 __all__ = [
-    "AreaRosterEntry", "ChannelKind", "ChecklistItem", "ChecklistKind", "Clock", "ContactChannel",
+    "APPROVE_PERMISSION", "AreaRosterEntry", "ChangeOperation", "ChangeRequest", "ChangeRequestStatus", "ChannelKind",
+    "ChecklistItem", "ChecklistKind", "Clock", "ContactChannel",
     "EscalationPolicy", "EscalationStep", "Impact", "IntakeChannel", "LifecycleStage", "Membership",
     "MembershipRole", "Playbook", "PriorityCell", "ProductArea", "RosterRole", "Rotation", "RotationMember",
     "RotationOverride", "RoutingRule", "Team", "Tier", "TriageField", "TriageFieldType", "Urgency",

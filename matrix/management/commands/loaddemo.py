@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from escalation_matrix.checks import LOCAL_HOSTS
 from matrix.demo import DEMO_PASSWORD, load_demo
+from matrix.hooks import demo_extensions
 
 
 def looks_like_production() -> bool:
@@ -11,7 +12,10 @@ def looks_like_production() -> bool:
 
 
 class Command(BaseCommand):
-    help = "Build the demo organisation (teams, areas, vendors, tiers, policies, rules, playbooks, logins). Idempotent."
+    help = (
+        "Build the demo organisation (teams, areas, vendors, tiers, policies, rules, playbooks, logins), then "
+        "what the other apps add to it (e.g. 90 days of incidents). Idempotent."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--force", action="store_true", help="Load it even on what looks like production.")
@@ -27,6 +31,9 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             "Demo organisation ready: " + ", ".join(f"{n} {name}" for name, n in summary.counts.items()) + "."
         ))
+        # The apps above the matrix add their demo data through a hook (matrix never imports them).
+        for extension in demo_extensions():
+            self.stdout.write(self.style.SUCCESS(extension()))
         self.stdout.write("Log in as:")
         for login in summary.logins:
             credentials = f"{login.username} / {DEMO_PASSWORD}"
