@@ -1,58 +1,44 @@
-"""What every matrix admin shares: a required reason for each change, kept in the history.
+"""What every matrix admin shares: a required reason for each change, kept in the history, and approvals.
 
 Every add, change, revert and delete made in the admin writes its history records with the manager's
 reason (simple-history's ``history_change_reason``): the edited object, each inline row saved with it,
 and the rows a deletion cascades to.
 
-Approvals (a later issue) hook in at one place: ``MatrixAdmin.write_change``, through which the admin
-writes every matrix row. With approvals on, it will add the row's change to a pending change request
-instead of writing it (the m2m updates of ``save_related`` go the same way).
+Approvals hook in at one place: ``MatrixAdmin.write_change``, through which the admin writes every
+matrix row. With approvals on (``MATRIX_APPROVALS``), it adds the row's change to the request's draft
+instead of writing it, and the m2m updates of ``save_related`` are recorded the same way. The admin has
+validated the form and every inline formset before it gets there, so a form with errors drafts nothing.
+When the save is done (``response_add`` / ``response_change`` / ``response_delete``) the draft becomes
+one pending change request (``matrix.governance``) and its author is shown it, "pending approval".
 """
 
 from __future__ import annotations
 
-import contextvars
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import models
-from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
-from simple_history.signals import pre_create_historical_record
+
+from matrix.governance import ChangeRequestError, Draft, approvals_required, change_request_submit
+from matrix.governance.history import change_context
+from matrix.models import ChangeRequest, ChangeRequestStatus
 
 REASON_FIELD = "change_reason"
 # simple-history stores the reason in a CharField(max_length=100); longer input would fail on PostgreSQL.
 REASON_MAX_LENGTH = 100
 MISSING_REASON = "Say why you are making this change: the reason is kept in the history."
-
-_current_reason: contextvars.ContextVar[str | None] = contextvars.ContextVar("matrix_change_reason", default=None)
-
-
-@contextmanager
-def change_reason(reason: str) -> Iterator[None]:
-    """History records written inside this block without a reason of their own get ``reason``."""
-    token = _current_reason.set(reason)
-    try:
-        yield
-    finally:
-        _current_reason.reset(token)
-
-
-@receiver(pre_create_historical_record, dispatch_uid="matrix_admin_fill_change_reason")
-def _fill_change_reason(sender, history_instance, **kwargs) -> None:
-    # Rows written as a side effect of an admin change (the children a deletion cascades to, an m2m
-    # update) carry no ``_change_reason`` of their own: give them the reason of the change that caused them.
-    reason = _current_reason.get()
-    if reason and not history_instance.history_change_reason:
-        history_instance.history_change_reason = reason
+DRAFT_ATTR = "_matrix_draft"  # the request's draft while approvals are on (see MatrixAdmin.write_change)
 
 
 class ReasonModelForm(forms.ModelForm):
@@ -80,7 +66,15 @@ def delete_selected(modeladmin, request, queryset):
         data = request.POST.copy()
         data.pop("post")
         request.POST = data
-    return django_delete_selected(modeladmin, request, queryset)
+    elif request.POST.get("post") and approvals_required():
+        _, _, perms_needed, protected = modeladmin.get_deleted_objects(queryset, request)
+        if not perms_needed and not protected:  # otherwise Django refuses, as without approvals
+            modeladmin.draft_deletions(request, queryset)
+            return None  # back to the list
+    response = django_delete_selected(modeladmin, request, queryset)
+    if response is not None and hasattr(response, "context_data"):
+        response.context_data["approvals_on"] = approvals_required()
+    return response
 
 
 class MatrixChangeList(ChangeList):
@@ -119,6 +113,15 @@ class MatrixAdmin(SimpleHistoryAdmin):
             fieldsets.append((None, {"fields": [REASON_FIELD], "classes": ["change-reason"]}))
         return fieldsets
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        widget = getattr(formfield, "widget", None)
+        if approvals_required() and isinstance(widget, RelatedFieldWidgetWrapper):
+            # A related object added or edited in a popup would only be a change request: the form
+            # could not pick it. Propose it on its own page instead.
+            widget.can_add_related = widget.can_change_related = widget.can_delete_related = False
+        return formfield
+
     def has_key(self) -> bool:
         return any(f.name == "key" for f in self.model._meta.fields)
 
@@ -156,11 +159,14 @@ class MatrixAdmin(SimpleHistoryAdmin):
     def write_change(self, request: HttpRequest, instance: models.Model, *, reason: str, delete: bool = False) -> None:
         """The one place the admin writes a matrix row: the edited object, an inline row, a deletion.
 
-        Approvals hook in here: instead of writing, add the row's change to the pending change request.
+        With approvals on, the row's change goes into the request's draft instead; nothing is written.
         """
+        if approvals_required():
+            self.draft(request, reason=reason).record(instance, delete=delete)
+            return
         instance._change_reason = reason
         instance._history_user = request.user
-        with change_reason(reason):
+        with change_context(reason):
             if delete:
                 instance.delete()
             else:
@@ -175,9 +181,13 @@ class MatrixAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         self.write_change(request, obj, reason=self.reason_from(form))
+        draft = self.current_draft(request)
+        if draft is not None:
+            # The admin's save_related (and simple-history's revert) call form.save_m2m() next: record, don't write.
+            form.save_m2m = lambda: draft.record_m2m(obj, form)
 
     def save_related(self, request, form, formsets, change):
-        with change_reason(self.reason_from(form)):
+        with change_context(self.reason_from(form)):
             super().save_related(request, form, formsets, change)
 
     def save_formset(self, request, form, formset, change):
@@ -187,7 +197,94 @@ class MatrixAdmin(SimpleHistoryAdmin):
             self.write_change(request, obj, reason=reason, delete=True)
         for obj in instances:
             self.write_change(request, obj, reason=reason)
-        formset.save_m2m()
+        draft = self.current_draft(request)
+        if draft is None:
+            formset.save_m2m()
+            return
+        for inline_form in formset.saved_forms:
+            draft.record_m2m(inline_form.instance, inline_form)
+
+    # --- approvals: the draft of this request, and what its author sees -----------------------------------
+    def draft(self, request: HttpRequest, *, reason: str) -> Draft:
+        draft = self.current_draft(request)
+        if draft is None:
+            draft = Draft(author=request.user, reason=reason)
+            setattr(request, DRAFT_ATTR, draft)
+        return draft
+
+    def current_draft(self, request: HttpRequest) -> Draft | None:
+        return getattr(request, DRAFT_ATTR, None)
+
+    def submit_draft(self, request: HttpRequest) -> ChangeRequest | None:
+        """The draft becomes a pending change request (``None``: it changes nothing). May raise ChangeRequestError."""
+        draft = request.__dict__.pop(DRAFT_ATTR)
+        return change_request_submit(draft=draft)
+
+    def response_drafted(self, request: HttpRequest) -> HttpResponseRedirect:
+        back = request.get_full_path()
+        try:
+            change_request = self.submit_draft(request)
+        except ChangeRequestError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return HttpResponseRedirect(back)
+        if change_request is None:
+            self.message_user(request, "Nothing changed, so there is nothing to approve.", messages.INFO)
+            return HttpResponseRedirect(back)
+        self.message_user(request, pending_message(change_request), messages.WARNING)
+        return HttpResponseRedirect(reverse("admin:matrix_changerequest_change", args=[change_request.pk]))
+
+    def draft_deletions(self, request: HttpRequest, queryset) -> list[ChangeRequest]:
+        """One change request per object (each is decided on its own), for the bulk delete action."""
+        reason, drafted = self.deletion_reason(request), []
+        for obj in queryset:
+            self.write_change(request, obj, reason=reason, delete=True)
+            try:
+                change_request = self.submit_draft(request)
+            except ChangeRequestError as exc:
+                self.message_user(request, f"{obj}: {exc}", messages.ERROR)
+                continue
+            if change_request is not None:
+                drafted.append(change_request)
+        if drafted:
+            numbers = ", ".join(f"#{c.pk}" for c in drafted)
+            self.message_user(request, f"Pending approval: deleting {len(drafted)} {self.opts.verbose_name_plural} "
+                                       f"awaits an approver other than you (change requests {numbers}).",
+                              messages.WARNING)
+        return drafted
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if self.current_draft(request) is not None:
+            return self.response_drafted(request)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if self.current_draft(request) is not None:
+            return self.response_drafted(request)
+        return super().response_change(request, obj)
+
+    def response_delete(self, request, obj_display, obj_id):
+        if self.current_draft(request) is not None:
+            return self.response_drafted(request)
+        return super().response_delete(request, obj_display, obj_id)
+
+    # Nothing happened yet: the change request is the record until it is approved (then the history is).
+    def log_addition(self, request, obj, message):
+        return None if self.current_draft(request) is not None else super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        return None if self.current_draft(request) is not None else super().log_change(request, obj, message)
+
+    def log_deletions(self, request, queryset):
+        return None if approvals_required() else super().log_deletions(request, queryset)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["approvals_on"] = approvals_required() and self.may_write(request, obj)
+        if obj is not None and obj.pk is not None:
+            context["pending_change_requests"] = list(ChangeRequest.objects.filter(
+                status=ChangeRequestStatus.PENDING, target_object_id=obj.pk,
+                target_content_type=ContentType.objects.get_for_model(self.model),
+            ).select_related("author")[:5])
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # simple-history 3.13 saves a posted revert form for anyone who may *view* the history;
@@ -205,12 +302,16 @@ class MatrixAdmin(SimpleHistoryAdmin):
         if request.method == "POST" and self.has_delete_permission(request) and not posted_reason(request):
             self.message_user(request, MISSING_REASON, messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
+        extra_context = {**(extra_context or {}), "approvals_on": approvals_required()}
         return super().delete_view(request, object_id, extra_context)
 
     def delete_model(self, request, obj):
         self.write_change(request, obj, reason=self.deletion_reason(request), delete=True)
 
     def delete_queryset(self, request, queryset):
+        if approvals_required():
+            self.draft_deletions(request, queryset)
+            return
         reason = self.deletion_reason(request)
         for obj in queryset:
             self.write_change(request, obj, reason=reason, delete=True)
@@ -221,6 +322,13 @@ class MatrixAdmin(SimpleHistoryAdmin):
 
     def annotate_page(self, request: HttpRequest, rows: Iterable[models.Model]) -> None:
         """Attach values computed for a whole page at once (e.g. who is on call), to avoid a query per row."""
+
+
+def pending_message(change_request: ChangeRequest) -> str:
+    noun = change_request.target_content_type.model_class()._meta.verbose_name
+    action = {"add": "adding", "change": "your change to", "delete": "deleting"}[change_request.operation]
+    return (f"Pending approval: {action} {noun} “{change_request.target_label}” is change request "
+            f"#{change_request.pk}. The matrix changes once an approver other than you approves it.")
 
 
 class HiddenFromIndexMixin:

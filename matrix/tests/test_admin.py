@@ -1,4 +1,8 @@
-"""The admin records why: every save asks for a reason, kept with the history of each row it writes."""
+"""The admin records why: every save asks for a reason, kept with the history of each row it writes.
+
+These tests save directly, with approvals off; with approvals on (the default) the same saves become
+change requests, applied with the same reasons on approval (test_governance_*.py).
+"""
 
 import re
 
@@ -61,6 +65,11 @@ def change_url(obj) -> str:
 
 def history_url(obj) -> str:
     return reverse(f"admin:matrix_{obj._meta.model_name}_history", args=[obj.pk])
+
+
+@pytest.fixture(autouse=True)
+def approvals_off(settings):
+    settings.MATRIX_APPROVALS = False
 
 
 @pytest.fixture

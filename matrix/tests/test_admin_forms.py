@@ -1,7 +1,12 @@
-"""The admin forms refuse a broken matrix with an error a manager understands, and keep keys stable."""
+"""The admin forms refuse a broken matrix with an error a manager understands, and keep keys stable.
+
+With approvals off, so that a valid form saves at once (with approvals on it drafts a change request
+instead, after the same validation: test_governance_admin.py).
+"""
 
 import json
 
+import pytest
 from django.urls import reverse
 
 from matrix import models as m
@@ -9,6 +14,11 @@ from matrix.tests import factories as f
 from matrix.tests.test_admin import admin_form_data, assert_saved, change_url
 
 REASON = "Keeping the matrix right"
+
+
+@pytest.fixture(autouse=True)
+def approvals_off(settings):
+    settings.MATRIX_APPROVALS = False
 
 
 def post_change(client, obj, **changes):

@@ -113,13 +113,14 @@ def _user_autocomplete(client, term: str):
 
 
 def test_manager_finds_active_people_through_autocomplete_but_not_the_user_pages(manager_client, db):
-    f.UserFactory(username="alice.active")
-    f.UserFactory(username="alan.gone", is_active=False)
+    # Distinctive names: the manager's own (random) name must not match the search term too.
+    f.UserFactory(username="zebulon.active", first_name="Zebulon", last_name="Quist")
+    f.UserFactory(username="zebedee.gone", first_name="Zebedee", last_name="Quist", is_active=False)
 
-    response = _user_autocomplete(manager_client, "al")
+    response = _user_autocomplete(manager_client, "zeb")
 
     assert response.status_code == 200
-    assert [r["text"] for r in response.json()["results"]] == ["alice.active"]
+    assert [r["text"] for r in response.json()["results"]] == ["zebulon.active"]
     assert manager_client.get(reverse("admin:auth_user_changelist")).status_code == 403
 
 

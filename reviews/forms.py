@@ -1,0 +1,113 @@
+"""The review pages' forms. They collect and check input; ``reviews.services`` decides and writes, and its
+``ReviewInputError`` comes back beside the field it names (``add_service_errors``)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from matrix.models import Tier
+
+from .models import ActionItemStatus, PostIncidentReview
+from .selectors import possible_owners
+
+SECTION_PREFIX = "section_"
+YES, NO, RIGHT = "yes", "no", "right"
+
+
+class ServiceErrorsMixin:
+    def add_service_errors(self, errors: dict[str, list[str]]) -> None:
+        for name, messages in errors.items():
+            for message in messages:
+                self.add_error(name if name in self.fields else None, message)
+
+
+class ReviewForm(ServiceErrorsMixin, forms.Form):
+    """The review's text and answers. Its section fields come from the review (``section_<key>``)."""
+
+    routed_right = forms.ChoiceField(
+        label="Was it routed right the first time?", widget=forms.RadioSelect,
+        choices=[(YES, "Yes, the first team was the right one"), (NO, "No, it went to the wrong team first")],
+    )
+    tier = forms.ChoiceField(label="Was the tier right?", widget=forms.RadioSelect)
+    contributing_factors = forms.CharField(
+        label="Contributing factors", required=False, help_text="One per line.",
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "A deploy without a canary\nAn alert nobody watched"}),
+    )
+    went_well = forms.CharField(label="What went well", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    to_improve = forms.CharField(label="What to improve", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    field_order = ["routed_right", "tier", "contributing_factors", "went_well", "to_improve"]
+
+    def __init__(self, *args, review: PostIncidentReview, **kwargs) -> None:
+        self.review = review
+        incident = review.incident
+        kwargs.setdefault("initial", self._initial(review))
+        super().__init__(*args, **kwargs)
+        self.tiers = {t.key: t for t in Tier.objects.exclude(pk=incident.tier_id).order_by("rank")}
+        self.fields["tier"].choices = [(RIGHT, f"Yes, {incident.tier.name} was right")] + [
+            (key, f"No, it should have been {tier.name}") for key, tier in self.tiers.items()
+        ]
+        sections = {
+            f"{SECTION_PREFIX}{s['key']}": forms.CharField(
+                label=s["heading"], required=False,
+                widget=forms.Textarea(attrs={"rows": 4, "placeholder": s.get("hint", "")}),
+            )
+            for s in review.sections
+        }
+        # The template's sections first, in its order, then the questions and lessons.
+        self.fields = {**sections, **self.fields}
+
+    @staticmethod
+    def _initial(review: PostIncidentReview) -> dict:
+        initial = {f"{SECTION_PREFIX}{s['key']}": s.get("body", "") for s in review.sections}
+        if review.routed_right is not None:
+            initial["routed_right"] = YES if review.routed_right else NO
+        if review.tier_right is not None:
+            initial["tier"] = RIGHT if review.tier_right else getattr(review.right_tier, "key", "")
+        initial["contributing_factors"] = "\n".join(review.contributing_factors)
+        initial["went_well"], initial["to_improve"] = review.went_well, review.to_improve
+        return initial
+
+    def section_fields(self) -> list:
+        return [self[name] for name in self.fields if name.startswith(SECTION_PREFIX)]
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        tier = data["tier"]
+        return {
+            "sections": {name.removeprefix(SECTION_PREFIX): value for name, value in data.items()
+                         if name.startswith(SECTION_PREFIX)},
+            "routed_right": data["routed_right"] == YES,
+            "tier_right": tier == RIGHT,
+            "right_tier": self.tiers.get(tier),
+            "contributing_factors": data["contributing_factors"].splitlines(),
+            "went_well": data["went_well"],
+            "to_improve": data["to_improve"],
+        }
+
+
+class OwnerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.get_full_name() or obj.username
+
+
+class ActionItemForm(ServiceErrorsMixin, forms.Form):
+    title = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"placeholder": "What needs doing"}))
+    owner = OwnerChoiceField(queryset=possible_owners(), empty_label="Choose the owner")
+    due_on = forms.DateField(label="Due", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("auto_id", "id_item_%s")
+        super().__init__(*args, **kwargs)
+
+
+class ActionItemStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=ActionItemStatus.choices)
+
+
+class FeedbackForm(ServiceErrorsMixin, forms.Form):
+    rating = forms.TypedChoiceField(
+        label="How useful is this review?", coerce=int, widget=forms.RadioSelect,
+        choices=[(n, str(n)) for n in range(1, 6)], help_text="1 = not useful, 5 = very useful.",
+    )
+    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))

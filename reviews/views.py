@@ -1,0 +1,173 @@
+"""The review pages. Thin: each view reads through ``selectors`` or calls one service (two for "save and publish")."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from matrix.models import Team
+
+from . import selectors, services
+from .access import VIEW, is_participant, may_update_item, may_write
+from .forms import ActionItemForm, ActionItemStatusForm, FeedbackForm, ReviewForm
+from .models import ActionItem, ActionItemStatus, PostIncidentReview, ReviewFeedback, ReviewStatus
+
+PAGE_SIZE = 25
+
+
+@require_safe
+@permission_required(VIEW, raise_exception=True)
+def review_list(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    status = request.GET.get("status", "")
+    team = request.GET.get("team", "")
+    mine = request.GET.get("mine") == "1"
+    rows = selectors.reviews_for_list(today=today, status=status if status in ReviewStatus.values else "",
+                                      team=team, lead=request.user if mine else None)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page, "today": today, "status": status, "team": team, "mine": mine, "query": query.urlencode(),
+        "statuses": ReviewStatus.choices, "teams": Team.objects.order_by("name").only("key", "name"),
+    }
+    return render(request, "reviews/list.html", context)
+
+
+def _review(pk: int) -> PostIncidentReview:
+    review = selectors.review_detail(pk)
+    if review is None:
+        raise Http404("No such review.")
+    return review
+
+
+def _page(request: HttpRequest, review: PostIncidentReview, *, form: ReviewForm | None = None,
+          item_form: ActionItemForm | None = None, status: int = 200) -> HttpResponse:
+    today = timezone.localdate()
+    writable = may_write(review, request.user)
+    items = list(review.action_items.all())
+    context = {
+        "review": review,
+        "incident": review.incident,
+        "review_status": review.status_on(today),
+        "today": today,
+        "can_write": writable,
+        "form": form or (ReviewForm(review=review) if writable else None),
+        "item_form": item_form or (ActionItemForm() if writable else None),
+        "items": [(item, may_update_item(item, review, request.user)) for item in items],
+        "item_statuses": ActionItemStatus.choices,
+        "targets": selectors.review_targets(review.incident),
+        "timeline": selectors.review_timeline(review.incident),
+        "feedback": list(review.feedback.all()),
+        "feedback_summary": selectors.feedback_summary(review) if review.is_published else None,
+        "can_give_feedback": review.is_published and is_participant(review, request.user),
+    }
+    return render(request, "reviews/detail.html", context, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@permission_required(VIEW, raise_exception=True)
+def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The review; its lead (and Incident leads, Managers) save the draft here, or save and publish it."""
+    review = _review(pk)
+    if request.method != "POST":
+        return _page(request, review)
+    if not may_write(review, request.user):
+        raise PermissionDenied("Only the review's lead, Incident leads and Managers may write it, until published.")
+    form = ReviewForm(request.POST, review=review)
+    if not form.is_valid():
+        return _page(request, review, form=form, status=400)
+    saved = False
+    try:
+        services.review_save(review=review, user=request.user, **form.service_kwargs())
+        saved = True
+        if "publish" not in request.POST:
+            messages.success(request, "Draft saved.")
+            return redirect("reviews:detail", pk)
+        services.review_publish(review=review, user=request.user)
+    except services.ReviewStateError as error:  # published by someone else meanwhile
+        messages.error(request, error.message)
+        return redirect("reviews:detail", pk)
+    except services.ReviewInputError as error:
+        form.add_service_errors(error.errors)
+        if saved:
+            messages.warning(request, "Draft saved, not published yet: fill in what is marked.")
+        return _page(request, _review(pk), form=form, status=400)
+    messages.success(request, "Published. Stakeholders are told; participants are asked for feedback.")
+    return redirect("reviews:detail", pk)
+
+
+@require_POST
+@permission_required(VIEW, raise_exception=True)
+def action_item_add(request: HttpRequest, pk: int) -> HttpResponse:
+    review = _review(pk)
+    if not may_write(review, request.user):
+        raise PermissionDenied("Only the review's lead, Incident leads and Managers may add action items.")
+    form = ActionItemForm(request.POST)
+    if form.is_valid():
+        try:
+            item = services.action_item_add(review=review, user=request.user, **form.cleaned_data)
+        except services.ReviewStateError as error:  # published meanwhile
+            messages.error(request, error.message)
+            return redirect("reviews:detail", pk)
+        except services.ReviewInputError as error:
+            form.add_service_errors(error.errors)
+        else:
+            messages.success(request, f"Action item added for {item.owner.get_full_name() or item.owner.username}.")
+            return redirect(reverse("reviews:detail", args=[pk]) + "#action-items")
+    return _page(request, review, item_form=form, status=400)
+
+
+@require_POST
+@permission_required(VIEW, raise_exception=True)
+def action_item_status(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(ActionItem.objects.select_related("review"), pk=pk)
+    form = ActionItemStatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a status.")
+    else:
+        services.action_item_set_status(item=item, user=request.user, status=form.cleaned_data["status"])
+        messages.success(request, f"“{item.title}” is {ActionItemStatus(form.cleaned_data['status']).label.lower()}.")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = reverse("reviews:detail", args=[item.review_id]) + "#action-items"
+    return redirect(back)
+
+
+@require_safe
+@permission_required(VIEW, raise_exception=True)
+def my_action_items(request: HttpRequest) -> HttpResponse:
+    include_finished = request.GET.get("all") == "1"
+    items = selectors.action_items_of(request.user, include_finished=include_finished)
+    context = {"items": items, "include_finished": include_finished, "today": timezone.localdate(),
+               "item_statuses": ActionItemStatus.choices}
+    return render(request, "reviews/my_action_items.html", context)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def feedback(request: HttpRequest, pk: int) -> HttpResponse:
+    """The participants' short form: a rating and a comment (sending again replaces theirs)."""
+    review = _review(pk)
+    if not review.is_published:
+        raise Http404("Feedback opens once the review is published.")
+    if not is_participant(review, request.user):
+        raise PermissionDenied("Feedback is asked of the incident's participants.")
+    mine = ReviewFeedback.objects.filter(review=review, user=request.user).first()
+    if request.method == "POST":
+        form = FeedbackForm(request.POST)
+        if form.is_valid():
+            services.feedback_submit(review=review, user=request.user, **form.cleaned_data)
+            messages.success(request, "Thank you: your feedback is on the review.")
+            return redirect(reverse("reviews:detail", args=[pk]) + "#feedback")
+    else:
+        form = FeedbackForm(initial={"rating": mine.rating, "comment": mine.comment} if mine else None)
+    return render(request, "reviews/feedback.html", {"review": review, "form": form, "mine": mine},
+                  status=400 if form.is_bound else 200)
