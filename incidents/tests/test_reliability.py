@@ -54,7 +54,7 @@ def webhook_receiver():
             self.end_headers()
 
         def log_message(self, *args):
-            pass
+            """Quiet: the test reads what it needs from the captured requests."""
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()

@@ -77,8 +77,8 @@ def receiver():
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the sender gave up waiting (the timeout test)
 
-        def log_message(self, *args):  # keep the test output clean
-            pass
+        def log_message(self, *args):
+            """Quiet: keeps the test output clean."""
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
