@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 
 from celery import Celery
 from kombu.exceptions import OperationalError
+from kombu.transport import filesystem as kombu_filesystem
 from kombu.transport import redis as kombu_redis
+from kombu.utils.encoding import str_to_bytes
+from kombu.utils.json import dumps
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "escalation_matrix.settings")
@@ -84,6 +88,31 @@ class RedisTransport(kombu_redis.Transport):
     """Kombu's Redis transport with ``RedisChannel``; settings name it when ``REDIS_URL`` is set."""
 
     Channel = RedisChannel
+
+
+class FilesystemChannel(kombu_filesystem.Channel):
+    """Kombu's filesystem channel, publishing each message atomically.
+
+    Kombu creates the message file under its final name and then writes it, so a worker polling the folder
+    can read it empty in between; the JSON error that follows is "unrecoverable" and ends the worker —
+    seen within seconds of `make run`, where beat publishes a timer tick every second. Writing to a
+    temporary name the reader ignores (it only takes ``*.<queue>.msg``) and renaming it into place means a
+    reader only ever sees whole messages.
+    """
+
+    def _put(self, queue, payload, **kwargs):
+        filename = f"{round(time.monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"
+        final = os.path.join(self.data_folder_out, filename)
+        partial = final + ".part"
+        with open(partial, "wb") as f:
+            f.write(str_to_bytes(dumps(payload)))
+        os.replace(partial, final)
+
+
+class FilesystemTransport(kombu_filesystem.Transport):
+    """Kombu's filesystem transport with ``FilesystemChannel``; settings name it when ``REDIS_URL`` is unset."""
+
+    Channel = FilesystemChannel
 
 
 app = EscalationCelery("escalation_matrix")
