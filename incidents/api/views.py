@@ -15,7 +15,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from matrix.snapshot import MatrixSnapshot
+from matrix.cache import current_snapshot
 
 from .. import services
 from ..integrations import bounded_key
@@ -111,7 +111,7 @@ def incident_data(request: Request, incident_id: int) -> dict:
     incident = incident_detail(incident_id)
     if incident is None:
         raise NotFound(f"No incident #{incident_id}.")
-    on_call = MatrixSnapshot().on_call(incident.team_id)
+    on_call = current_snapshot().on_call(incident.team_id)  # the kept matrix: no reload per response
     return IncidentSerializer(incident, context={"request": request, "on_call": on_call}).data
 
 

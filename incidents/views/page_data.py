@@ -15,6 +15,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from matrix import models as m
+from matrix.cache import current_snapshot
 from matrix.routing import RouteRequest, RoutingDecision
 from matrix.selectors import RoutePreview, route_preview
 from matrix.selectors.common import is_stale, person_name
@@ -85,7 +86,7 @@ def filing_success_message(incident: Incident, decision: RoutingDecision | None,
     if decision is not None and decision.team.pk == incident.team_id:
         on_call = decision.on_call
     else:  # the matrix changed between routing here and filing (or a double submit found an older one)
-        on_call = (snapshot or MatrixSnapshot()).on_call(incident.team_id)
+        on_call = (snapshot or current_snapshot()).on_call(incident.team_id)
     message = f"Filed #{incident.pk} — owned by {incident.team.name} (on call: {person_name(on_call) or 'nobody'})"
     if incident.acknowledge_by:
         message += f", acknowledge by {timezone.localtime(incident.acknowledge_by):%H:%M}"
