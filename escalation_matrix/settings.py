@@ -227,6 +227,22 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reviews.tasks.send_review_reminders",
         "schedule": crontab(minute=0, hour=envint("REVIEW_REMINDER_HOUR", 8)),
     },
+    # The quarterly matrix review: opens the next one when due, reminds 14/7/1 days before and daily after.
+    "matrix-review-reminders": {
+        "task": "reviews.send_matrix_review_reminders",
+        "schedule": crontab(minute=5, hour=envint("REVIEW_REMINDER_HOUR", 8)),
+    },
+    # Drills whose start time has come are started (their drill incident filed) within a minute.
+    "drills-start": {
+        "task": "reviews.start_due_drills",
+        "schedule": 60.0,
+        "options": {"expires": 60},
+    },
+    # Training: assignments due, overdue, or due a refresher.
+    "training-reminders": {
+        "task": "reviews.send_training_reminders",
+        "schedule": crontab(minute=10, hour=envint("REVIEW_REMINDER_HOUR", 8)),
+    },
 }
 
 # The cache holds the matrix version (matrix.cache): it must be shared by the web, worker and beat

@@ -61,3 +61,22 @@ def register_demo_extension(extension: DemoExtension) -> DemoExtension:
 
 def demo_extensions() -> list[DemoExtension]:
     return list(_demo_extensions)
+
+
+# --- the person page -----------------------------------------------------------------------------
+# The person page asks each registered provider for a panel of HTML about that person (the reviews
+# app: their drills and training status). A provider gets the person shown and the person looking,
+# returns "" when it has nothing to show, and should cost at most a few queries.
+PersonPanelProvider = Callable[[object, object], str]  # (person, viewer) → HTML, "" for nothing
+_person_panel_providers: list[PersonPanelProvider] = []
+
+
+def register_person_panel(provider: PersonPanelProvider) -> PersonPanelProvider:
+    """Add a provider (idempotent: an app's ``ready()`` may run twice in tests)."""
+    if provider not in _person_panel_providers:
+        _person_panel_providers.append(provider)
+    return provider
+
+
+def person_panels(person, viewer) -> list[str]:
+    return [html for provider in _person_panel_providers if (html := provider(person, viewer))]

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_safe
 
 from . import selectors
 from .forms import RoutePreviewForm
+from .hooks import person_panels
 from .routing import RoutingError
 
 
@@ -48,7 +49,9 @@ def vendor_detail(request: HttpRequest, key: str) -> HttpResponse:
 
 @require_safe
 def person_detail(request: HttpRequest, username: str) -> HttpResponse:
-    return render(request, "matrix/person_detail.html", {"page": _found(selectors.person_page(username))})
+    page = _found(selectors.person_page(username))
+    panels = person_panels(page.person, request.user)
+    return render(request, "matrix/person_detail.html", {"page": page, "panels": panels})
 
 
 @require_safe

@@ -14,3 +14,11 @@ class ReviewsConfig(AppConfig):
 
         incident_resolved.connect(on_incident_resolved, dispatch_uid="reviews.on_incident_resolved")
         register_incident_panel(review_panel)
+
+        from .drills.ready import connect as connect_drills
+        from .matrix_reviews.ready import connect as connect_matrix_reviews
+        from .training.ready import connect as connect_training
+
+        connect_matrix_reviews()
+        connect_drills()
+        connect_training()

@@ -1,6 +1,9 @@
 from django.urls import path
 
 from . import views
+from .drills.urls import urlpatterns as drill_urls
+from .matrix_reviews.urls import urlpatterns as matrix_review_urls
+from .training.urls import urlpatterns as training_urls
 
 app_name = "reviews"
 urlpatterns = [
@@ -11,3 +14,5 @@ urlpatterns = [
     path("<int:pk>/action-items/", views.action_item_add, name="action_item_add"),
     path("<int:pk>/feedback/", views.feedback, name="feedback"),
 ]
+# Each part's pages, in the one "reviews:" namespace.
+urlpatterns += matrix_review_urls + drill_urls + training_urls

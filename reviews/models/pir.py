@@ -16,6 +16,8 @@ from django.db.models import Q
 
 from escalation_matrix.models import TimeStampedModel
 
+__all__ = ['ReviewStatus', 'PostIncidentReview', 'ActionItemStatus', 'ActionItem', 'ReviewFeedback', 'ACTIVE_STATUSES']
+
 
 class ReviewStatus(models.TextChoices):
     """Derived, never stored: a review is published or not; overdue is "not published, past its due day"."""

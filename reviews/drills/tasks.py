@@ -1,0 +1,1 @@
+"""The worker's door into this part: thin tasks that call one function each."""

@@ -1,0 +1,3 @@
+"""drills models (placeholder: filled in by its owner)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""matrix_reviews models (placeholder: filled in by its owner)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""training models (placeholder: filled in by its owner)."""
+
+__all__: list[str] = []
