@@ -80,7 +80,9 @@ def test_an_incident_without_a_review_has_no_panel(agent_client, mx):
 
 
 def test_the_top_bar_links_to_the_reviews(agent_client, mx):
-    assert f'href="{reverse("reviews:list")}">Reviews</a>' in agent_client.get(reverse("matrix:home")).content.decode()
+    page = agent_client.get(reverse("matrix:home")).content.decode()
+    assert f'href="{reverse("reviews:list")}">Post-incident reviews</a>' in page
+    assert f'href="{reverse("reviews:my_action_items")}">My action items</a>' in page
 
 
 def test_the_admin_lists_and_shows_reviews_action_items_and_feedback(manager_client, mx, reviews):
