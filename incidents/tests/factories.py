@@ -21,6 +21,11 @@ from matrix.tests import factories as mf
 MONDAY = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
 
 
+def after(minutes: float) -> dt.datetime:
+    """MONDAY plus some minutes: tests read as a story told in minutes since filing."""
+    return MONDAY + dt.timedelta(minutes=minutes)
+
+
 def _person(username: str, role: str, first: str, last: str):
     return mf.user_in_role(role, username=username, first_name=first, last_name=last, email=f"{username}@example.com")
 

@@ -5,15 +5,10 @@ from django.urls import reverse
 
 from incidents.models import Integration, Status
 from incidents.services import incident_reassign
-from incidents.tests.factories import MONDAY, IncidentFactory, incident_matrix
+from incidents.tests.factories import MONDAY, IncidentFactory
 from incidents.timers import timers_fire_due
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def mx():
-    return incident_matrix()
 
 
 @pytest.fixture

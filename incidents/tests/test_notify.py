@@ -1,6 +1,5 @@
 """Who gets told what: every recipient of an escalation step, each person once, drills marked."""
 
-import datetime as dt
 
 import pytest
 from django.test import override_settings
@@ -8,7 +7,7 @@ from django.test import override_settings
 from incidents.models import TimelineKind, TimerKind
 from incidents.notify import incident_url, notify_filed
 from incidents.services import incident_involve_vendor
-from incidents.tests.factories import MONDAY, IncidentFactory, incident_matrix
+from incidents.tests.factories import MONDAY, IncidentFactory, after
 from incidents.timers import timers_fire_due
 from matrix import models as m
 from matrix.snapshot import MatrixSnapshot
@@ -16,15 +15,6 @@ from matrix.tests import factories as mf
 from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
-
-
-def after(minutes: float) -> dt.datetime:
-    return MONDAY + dt.timedelta(minutes=minutes)
-
-
-@pytest.fixture
-def mx():
-    return incident_matrix()
 
 
 def one_step_policy(mx, **step) -> m.EscalationStep:

@@ -61,7 +61,7 @@ def test_a_user_with_no_role_is_refused(client, mx):
 
 
 def nav(html: str) -> str:
-    return html[html.index('<ul class="navbar-nav'):html.index("</ul>")]
+    return html[html.index('<ul class="navbar-nav'):html.index("</nav>")]
 
 
 def test_top_bar_offers_filing_to_support_agents(client, mx):
@@ -69,7 +69,7 @@ def test_top_bar_offers_filing_to_support_agents(client, mx):
 
     bar = nav(client.get(reverse("matrix:home")).content.decode())
 
-    for link, label in (("file", "File an incident"), ("list", "Incidents"), ("queue", "My queue"),
+    for link, label in (("file", "File an incident"), ("list", "All incidents"), ("queue", "My queue"),
                         ("war_room", "War room")):
         assert f'href="{reverse(f"incidents:{link}")}">{label}</a>' in bar
 

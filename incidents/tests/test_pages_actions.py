@@ -9,14 +9,9 @@ from django.urls import reverse
 
 from incidents import services
 from incidents.models import Handoff, HandoffState, Incident, StakeholderUpdate, Status, TimelineEntry
-from incidents.tests.factories import MONDAY, IncidentFactory, incident_matrix
+from incidents.tests.factories import MONDAY, IncidentFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def mx(db):
-    return incident_matrix()
 
 
 @pytest.fixture

@@ -10,15 +10,10 @@ from django.urls import reverse
 from incidents import services
 from incidents.forms import fill_template
 from incidents.models import ChecklistTick, PauseReason
-from incidents.tests.factories import MONDAY, IncidentFactory, incident_matrix
+from incidents.tests.factories import MONDAY, IncidentFactory
 from matrix import models as m
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def mx(db):
-    return incident_matrix()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from incidents import services
 from incidents.models import Incident
-from incidents.tests.factories import MONDAY, incident_matrix
+from incidents.tests.factories import MONDAY
 from matrix import models as m
 
 pytestmark = pytest.mark.django_db
@@ -21,11 +21,6 @@ FORM = {
     "affected_customers": "C-104233", "customer_segment": "enterprise", "suspected_vendor": "stripe",
     "submission_key": "form-1", "triage_order_id": "ORD-7", "triage_region": "eu", "triage_amount": "120",
 }
-
-
-@pytest.fixture
-def mx(db):
-    return incident_matrix()
 
 
 @pytest.fixture

@@ -8,16 +8,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from incidents import services
-from incidents.tests.factories import MONDAY, IncidentFactory, incident_matrix
+from incidents.tests.factories import MONDAY, IncidentFactory
 from incidents.timers import timers_fire_due
 from incidents.views import lists
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def mx(db):
-    return incident_matrix()
 
 
 @pytest.fixture

@@ -25,11 +25,6 @@ FORM = {
 }
 
 
-@pytest.fixture
-def mx():
-    return incident_matrix()
-
-
 def file(client, key: str) -> tuple[Incident, list[str]]:
     """File through the form as the agent; the incident and the SQL the POST sent."""
     with time_machine.travel(MONDAY, tick=False), CaptureQueriesContext(connection) as queries:

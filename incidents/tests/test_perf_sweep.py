@@ -13,15 +13,11 @@ from django.test.utils import CaptureQueriesContext
 
 from incidents.models import Breach, Incident, TimelineKind, TimerKind, TimerState
 from incidents.services import incident_acknowledge
-from incidents.tests.factories import MONDAY, IncidentFactory, incident_matrix
+from incidents.tests.factories import IncidentFactory, after, incident_matrix
 from incidents.timers import timers_fire_due
 from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
-
-
-def after(minutes: float) -> dt.datetime:
-    return MONDAY + dt.timedelta(minutes=minutes)
 
 
 def sweep_queries(now: dt.datetime) -> tuple[int, int]:

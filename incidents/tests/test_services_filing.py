@@ -18,11 +18,6 @@ from notifications.models import Notification
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def mx():
-    return incident_matrix()
-
-
 def file(**kwargs) -> Incident:
     return IncidentFactory(**kwargs)
 

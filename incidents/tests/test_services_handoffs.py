@@ -1,6 +1,5 @@
 """Handoffs (accepted in time or escalated) and misroutes (a fresh start with the right team)."""
 
-import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -15,21 +14,12 @@ from incidents.services import (
     incident_reassign,
     incident_resolve,
 )
-from incidents.tests.factories import MONDAY, IncidentFactory, incident_matrix
+from incidents.tests.factories import IncidentFactory, after
 from incidents.timers import timers_fire_due
 from matrix.tests import factories as mf
 from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
-
-
-def after(minutes: float) -> dt.datetime:
-    return MONDAY + dt.timedelta(minutes=minutes)
-
-
-@pytest.fixture
-def mx():
-    return incident_matrix()
 
 
 @pytest.fixture

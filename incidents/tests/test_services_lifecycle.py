@@ -20,23 +20,14 @@ from incidents.services import (
     incident_resolve,
     incident_resume,
 )
-from incidents.tests.factories import MONDAY, IncidentFactory, incident_matrix
+from incidents.tests.factories import IncidentFactory, after, incident_matrix
 from incidents.timers import timers_fire_due
 
 pytestmark = pytest.mark.django_db
 
 
-def after(minutes: float) -> dt.datetime:
-    return MONDAY + dt.timedelta(minutes=minutes)
-
-
 def states(incident: Incident) -> dict[tuple[str, int], str]:
     return {(t.kind, t.step): t.state for t in incident.timers.all()}
-
-
-@pytest.fixture
-def mx():
-    return incident_matrix()
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """Coordinating the response: war room, stakeholder updates on a cadence, the vendor, notes, assignment,
 and the playbook checklist."""
 
-import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -18,21 +17,12 @@ from incidents.services import (
     incident_post_update,
     incident_resolve,
 )
-from incidents.tests.factories import MONDAY, IncidentFactory, incident_matrix
+from incidents.tests.factories import IncidentFactory, after
 from incidents.timers import timers_fire_due
 from matrix.tests import factories as mf
 from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
-
-
-def after(minutes: float) -> dt.datetime:
-    return MONDAY + dt.timedelta(minutes=minutes)
-
-
-@pytest.fixture
-def mx():
-    return incident_matrix()
 
 
 @pytest.fixture

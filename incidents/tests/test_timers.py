@@ -10,7 +10,7 @@ from incidents import firing
 from incidents.models import Breach, Incident, Status, TimelineKind, Timer, TimerKind, TimerState
 from incidents.services import incident_acknowledge, incident_pause, incident_resume
 from incidents.tasks import timers_tick
-from incidents.tests.factories import MONDAY, IncidentFactory, incident_matrix
+from incidents.tests.factories import IncidentFactory, after, incident_matrix
 from incidents.timers import timers_fire_due
 from matrix import models as m
 from matrix.tests import factories as mf
@@ -19,17 +19,8 @@ from notifications.models import Notification
 pytestmark = pytest.mark.django_db
 
 
-def after(minutes: float) -> dt.datetime:
-    return MONDAY + dt.timedelta(minutes=minutes)
-
-
 def told(timer: Timer) -> list[str]:
     return sorted(n.user.username for n in Notification.objects.filter(dedupe_key__startswith=f"timer:{timer.pk}:"))
-
-
-@pytest.fixture
-def mx():
-    return incident_matrix()
 
 
 @pytest.fixture

@@ -5,30 +5,9 @@ import pytest
 
 from incidents import services
 from incidents.models import Handoff, Incident, StakeholderUpdate, TimelineEntry
-from incidents.tests.factories import incident_matrix
-from incidents.tests.test_api import INCIDENTS, action_url, file_incident, post, token_client
+from incidents.tests.api.support import INCIDENTS, action_url, file_incident, post, token_client
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def matrix():
-    return incident_matrix()
-
-
-@pytest.fixture
-def agent(matrix):
-    return matrix["agent"]
-
-
-@pytest.fixture
-def responder(matrix):
-    return matrix["pat"]
-
-
-@pytest.fixture
-def responder_api(responder):
-    return token_client(responder)
 
 
 @pytest.fixture
@@ -209,8 +188,6 @@ def test_actions_take_post_only(responder_api, incident):
     response = responder_api.get(action_url(incident, "acknowledge"))
 
     assert response.status_code == 405
-
-
 
 
 # --- people and coordination -----------------------------------------------------------------------------

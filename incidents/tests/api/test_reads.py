@@ -8,30 +8,9 @@ import time_machine
 
 from incidents import services
 from incidents.models import Incident
-from incidents.tests.factories import incident_matrix
-from incidents.tests.test_api import INCIDENTS, NOW, file_incident, token_client
+from incidents.tests.api.support import INCIDENTS, NOW, file_incident
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def matrix():
-    return incident_matrix()
-
-
-@pytest.fixture
-def agent(matrix):
-    return matrix["agent"]
-
-
-@pytest.fixture
-def agent_api(agent):
-    return token_client(agent)
-
-
-@pytest.fixture
-def responder(matrix):
-    return matrix["pat"]
 
 
 # --- the list and its filters ----------------------------------------------------------------------------

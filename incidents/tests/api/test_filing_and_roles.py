@@ -1,7 +1,6 @@
 """The incident API (DESIGN.md §4): authentication and roles, filing, idempotency, the list and its filters,
 one incident with its story, and the OpenAPI schema. The lifecycle actions are in test_api_actions.py."""
 
-import datetime as dt
 import threading
 
 import pytest
@@ -11,66 +10,12 @@ from django.db import connection
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
-from incidents import services
 from incidents.models import Incident
+from incidents.tests.api.support import INCIDENTS, NOW, SCHEMA, action_url, file_incident, filing, post, token_client
 from incidents.tests.factories import incident_matrix
 from matrix.tests import factories as f
 
 pytestmark = pytest.mark.django_db
-
-INCIDENTS = "/api/v1/incidents/"
-SCHEMA = "/api/v1/schema/"
-NOW = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)  # a Monday: inside every rotation of incident_matrix()
-
-
-@pytest.fixture
-def matrix():
-    """incident_matrix(): checkout (payments, on call: pat; its playbook requires order_id), search (platform),
-    rule cdn → platform, support as the triage team, vendor stripe; agent, pat, sid, eve, max…"""
-    return incident_matrix()
-
-
-def token_client(user) -> Client:
-    return Client(headers={"authorization": f"Token {Token.objects.create(user=user).key}"})
-
-
-@pytest.fixture
-def agent(matrix):
-    return matrix["agent"]
-
-
-@pytest.fixture
-def agent_api(agent):
-    return token_client(agent)
-
-
-@pytest.fixture
-def responder(matrix):
-    return matrix["pat"]
-
-
-@pytest.fixture
-def responder_api(responder):
-    return token_client(responder)
-
-
-def filing(**overrides) -> dict:
-    return {"title": "Checkout fails at the payment step", "description": "Every card payment returns 500.",
-            "product_area": "checkout", "impact": "significant", "urgency": "high",
-            "details": {"order_id": "ORD-1001"}, **overrides}
-
-
-def file_incident(reporter, **overrides) -> Incident:
-    return services.incident_file(reporter=reporter, channel="api", **filing(**overrides))
-
-
-def post(client, url, data=None, **kwargs):
-    return client.post(url, data or {}, content_type="application/json", **kwargs)
-
-
-def action_url(incident, name: str) -> str:
-    return f"{INCIDENTS}{incident.pk}/{name}/"
-
 
 # --- authentication and roles ------------------------------------------------------------------------
 
