@@ -7,11 +7,13 @@ message left behind. So a broker that is down must cost a web request at most on
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 import uuid
 
 from celery import Celery
+from celery.signals import after_setup_logger
 from kombu.exceptions import OperationalError
 from kombu.transport import filesystem as kombu_filesystem
 from kombu.transport import redis as kombu_redis
@@ -118,3 +120,16 @@ class FilesystemTransport(kombu_filesystem.Transport):
 app = EscalationCelery("escalation_matrix")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+# Beat sends a timer sweep every second and the worker runs it: at INFO that is four log lines a second
+# ("Sending due task", "received", "succeeded"), which bury everything else. Those three loggers speak
+# from WARNING up unless LOG_TASKS=1; failures are logged at ERROR either way.
+_PER_TASK_LOGGERS = ("celery.beat", "celery.worker.strategy", "celery.app.trace")
+
+
+@after_setup_logger.connect
+def _quiet_per_task_logs(**kwargs) -> None:
+    if os.environ.get("LOG_TASKS") != "1":
+        for name in _PER_TASK_LOGGERS:
+            logging.getLogger(name).setLevel(logging.WARNING)
