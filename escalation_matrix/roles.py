@@ -50,3 +50,20 @@ def sync_roles(apps, schema_editor=None) -> None:
                 codename__regex=rf"^({'|'.join(actions)})_",
             )
             group.permissions.add(*perms)
+
+
+def is_manager(user) -> bool:
+    """In the Managers group (or a superuser): the one test of "a manager" everywhere. Remembered on the
+    user object, so a page asking many times costs one query."""
+    if not (user is not None and user.is_authenticated and user.is_active):
+        return False
+    if not hasattr(user, "_em_is_manager"):
+        user._em_is_manager = user.is_superuser or user.groups.filter(name=MANAGERS).exists()
+    return user._em_is_manager
+
+
+def managers():
+    """Active members of the Managers group, first joined first."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(is_active=True, groups__name=MANAGERS).order_by("pk").distinct()

@@ -80,3 +80,129 @@ def register_person_panel(provider: PersonPanelProvider) -> PersonPanelProvider:
 
 def person_panels(person, viewer) -> list[str]:
     return [html for provider in _person_panel_providers if (html := provider(person, viewer))]
+
+
+# --- where a change request came from ------------------------------------------------------------
+# A change request may be raised from something outside the matrix: an action item of a post-incident
+# review, an area of a quarterly matrix review. The page that raises it links to a matrix admin form
+# (add or change) with ``?origin=<kind>:<details>`` — e.g. ``/admin/matrix/productarea/7/change/?origin=
+# action_item:12`` or ``…?origin=matrix_review:3:area:checkout``. The admin keeps the parameter through
+# the save (the form posts back to its own URL), and the request it drafts stores it in
+# ``ChangeRequest.origin``; ``matrix.governance.change_request_submitted`` is then sent, in the same
+# transaction, for the owning app to link its side (the reviews app sets ``ActionItem.change_request``).
+#
+# The app owning a kind registers one resolver for it, turning origins of that kind into links for the
+# change request page and list. A resolver gets every origin of its kind on a page at once (so a page of
+# fifty requests costs one query per kind, not fifty) and returns a link for each it knows; an origin
+# nobody resolves is shown as it is. Kinds in use: "action_item" (reviews), "matrix_review" (reviews'
+# quarterly reviews), "change_request" (the matrix itself: a system draft a manager finished), and
+# "routing_refinement" (incidents: a rule refinement drafted from misroutes).
+#
+# The parameter comes from a URL, so anyone may type one. The owning app may register a check with its
+# resolver, "may this author raise a change from this origin?": a request saved in the admin by an author
+# it refuses keeps no origin (``origin_permitted``), so nothing is linked to it. Build and read origins
+# with ``make_origin`` / ``parse_origin`` only.
+ORIGIN_SEPARATOR = ":"
+
+
+@dataclass(frozen=True)
+class OriginLink:
+    label: str  # "Action item “Split the refunds rule” (review of incident #42)"
+    url: str
+
+
+OriginResolver = Callable[[list[str]], dict[str, OriginLink]]  # origins of one kind → links by origin
+OriginCheck = Callable[[str, object], bool]  # (origin, author) → may this author raise a change from it
+_origin_resolvers: dict[str, OriginResolver] = {}
+_origin_checks: dict[str, OriginCheck] = {}
+
+
+def make_origin(kind: str, *parts: object) -> str:
+    """ ("matrix_review", 3, "area", "checkout") → "matrix_review:3:area:checkout". Parts are ids and keys
+    (slugs), which never hold the separator."""
+    return ORIGIN_SEPARATOR.join([kind, *(str(part) for part in parts)])
+
+
+def parse_origin(origin: str | None) -> tuple[str, tuple[str, ...]]:
+    """ "matrix_review:3:area:checkout" → ("matrix_review", ("3", "area", "checkout")); "" → ("", ())."""
+    kind, *parts = (origin or "").strip().split(ORIGIN_SEPARATOR)
+    return kind, tuple(parts)
+
+
+def origin_kind(origin: str) -> str:
+    """ "action_item:12" → "action_item"."""
+    return parse_origin(origin)[0]
+
+
+def register_change_request_origin(kind: str, resolver: OriginResolver, *,
+                                   may_raise: OriginCheck | None = None) -> OriginResolver:
+    """Resolve origins of this kind, and (``may_raise``) say who may raise a change from one (one of each
+    per kind; registering again replaces them, so ``ready()`` may run twice)."""
+    _origin_resolvers[kind] = resolver
+    if may_raise is None:
+        _origin_checks.pop(kind, None)
+    else:
+        _origin_checks[kind] = may_raise
+    return resolver
+
+
+def origin_permitted(origin: str, author) -> bool:
+    """Whether ``author`` may raise a change request from ``origin``: its kind's check says so, or its kind
+    registered none (the origin is then only shown as it is)."""
+    check = _origin_checks.get(origin_kind(origin)) if origin else None
+    return check is None or bool(check(origin, author))
+
+
+def change_request_origins(origins) -> dict[str, OriginLink]:
+    """Links for the given origins, by origin (unknown kinds and unresolvable origins are left out)."""
+    by_kind: dict[str, list[str]] = defaultdict(list)
+    for origin in {o for o in origins if o}:
+        by_kind[origin_kind(origin)].append(origin)
+    links: dict[str, OriginLink] = {}
+    for kind, members in by_kind.items():
+        resolver = _origin_resolvers.get(kind)
+        if resolver is not None:
+            links.update(resolver(sorted(members)))
+    return links
+
+
+# --- rule accuracy in the admin -------------------------------------------------------------------
+# The routing rule admin shows each rule's first-time-right record ("83% of 12 (misroutes 2→SRE)"),
+# which the incidents app computes. Its provider gets the rule ids of one changelist page and returns a
+# short text per rule that routed anything, in a constant number of queries (one, for incidents).
+RuleStatsProvider = Callable[[list[int]], dict[int, str]]
+_rule_stats_providers: list[RuleStatsProvider] = []
+
+
+def register_rule_stats(provider: RuleStatsProvider) -> RuleStatsProvider:
+    """Add a provider (idempotent: an app's ``ready()`` may run twice in tests)."""
+    if provider not in _rule_stats_providers:
+        _rule_stats_providers.append(provider)
+    return provider
+
+
+def rule_stats(rule_ids: list[int]) -> dict[int, str]:
+    stats: dict[int, str] = {}
+    for provider in _rule_stats_providers:
+        for rule_id, text in provider(rule_ids).items():
+            stats[rule_id] = f"{stats[rule_id]}; {text}" if rule_id in stats else text
+    return stats
+
+
+# --- links on a change request's page -------------------------------------------------------------
+# The change request page asks each registered provider for links about that request (the incidents
+# app: "Simulate it on recent incidents" for a request that touches routing rules). A provider gets the
+# ChangeRequest and returns links (an empty list for nothing), at no more than a query or two.
+ChangeRequestLinksProvider = Callable[[object], list[OriginLink]]
+_change_request_links_providers: list[ChangeRequestLinksProvider] = []
+
+
+def register_change_request_links(provider: ChangeRequestLinksProvider) -> ChangeRequestLinksProvider:
+    """Add a provider (idempotent: an app's ``ready()`` may run twice in tests)."""
+    if provider not in _change_request_links_providers:
+        _change_request_links_providers.append(provider)
+    return provider
+
+
+def change_request_links(change_request) -> list[OriginLink]:
+    return [link for provider in _change_request_links_providers for link in provider(change_request)]

@@ -10,6 +10,8 @@ instead of writing it, and the m2m updates of ``save_related`` are recorded the 
 validated the form and every inline formset before it gets there, so a form with errors drafts nothing.
 When the save is done (``response_add`` / ``response_change`` / ``response_delete``) the draft becomes
 one pending change request (``matrix.governance``) and its author is shown it, "pending approval".
+A form opened with ``?origin=action_item:12`` (see ``matrix.hooks``) keeps it through the save, into
+the request's ``origin``.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from matrix.governance import ChangeRequestError, Draft, approvals_required, change_request_submit
 from matrix.governance.history import change_context
+from matrix.hooks import change_request_origins, origin_permitted
 from matrix.models import ChangeRequest, ChangeRequestStatus
 
 REASON_FIELD = "change_reason"
@@ -39,6 +42,7 @@ REASON_FIELD = "change_reason"
 REASON_MAX_LENGTH = 100
 MISSING_REASON = "Say why you are making this change: the reason is kept in the history."
 DRAFT_ATTR = "_matrix_draft"  # the request's draft while approvals are on (see MatrixAdmin.write_change)
+ORIGIN_PARAM = "origin"  # what a change is raised from, carried into its change request (matrix.hooks)
 
 
 class ReasonModelForm(forms.ModelForm):
@@ -208,7 +212,8 @@ class MatrixAdmin(SimpleHistoryAdmin):
     def draft(self, request: HttpRequest, *, reason: str) -> Draft:
         draft = self.current_draft(request)
         if draft is None:
-            draft = Draft(author=request.user, reason=reason)
+            # ``?origin=`` (matrix.hooks) stays in the URL the form posts back to, and so reaches the request.
+            draft = Draft(author=request.user, reason=reason, origin=request.GET.get(ORIGIN_PARAM, "").strip())
             setattr(request, DRAFT_ATTR, draft)
         return draft
 
@@ -279,6 +284,11 @@ class MatrixAdmin(SimpleHistoryAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["approvals_on"] = approvals_required() and self.may_write(request, obj)
+        origin = request.GET.get(ORIGIN_PARAM, "").strip()
+        if origin and context["approvals_on"] and request.method == "GET" and origin_permitted(origin, request.user):
+            link = change_request_origins([origin]).get(origin)
+            self.message_user(request, f"Raising a change from {link.label if link else origin}: "
+                                       "saving proposes it, linked to where it came from.", messages.INFO)
         if obj is not None and obj.pk is not None:
             context["pending_change_requests"] = list(ChangeRequest.objects.filter(
                 status=ChangeRequestStatus.PENDING, target_object_id=obj.pk,

@@ -2,6 +2,9 @@
 
 Change requests are written by the matrix admins (drafts) and by the services in ``matrix.governance``
 (decisions), never through a form here: the admin only lists them, shows them and posts decisions.
+A request the system drafted (a rule refinement learnt from misroutes) says why, links what prompted it,
+and offers its manager "Finish in the admin" (``finishing``) or "Dismiss". Where a request came from
+(``origin``) and links about it come from the apps above the matrix, through ``matrix.hooks``.
 """
 
 from __future__ import annotations
@@ -13,16 +16,23 @@ from django.http import HttpRequest, HttpResponseNotAllowed, HttpResponseRedirec
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
+from django.utils.html import format_html
 
 from matrix.governance import (
     ChangeRequestError,
     change_request_approve,
+    change_request_dismiss,
     change_request_reject,
     change_request_withdraw,
     describe,
     may_approve,
+    may_finish,
 )
+from matrix.hooks import change_request_links, change_request_origins
 from matrix.models import ChangeOperation, ChangeRequest, ChangeRequestStatus
+
+from .base import MatrixChangeList
+from .finishing import finish_url
 
 
 def person(user) -> str:
@@ -43,14 +53,14 @@ def target_url(change_request: ChangeRequest) -> str | None:
 
 @admin.register(ChangeRequest)
 class ChangeRequestAdmin(admin.ModelAdmin):
-    list_display = ["number", "status", "what", "author", "created_at", "approver", "decided_at"]
+    list_display = ["number", "status", "what", "author", "created_at", "approver", "decided_at", "raised_from"]
     list_display_links = ["number", "what"]
     list_filter = [
         "status", "operation", ("target_content_type", admin.RelatedOnlyFieldListFilter),
         ("author", admin.RelatedOnlyFieldListFilter), ("approver", admin.RelatedOnlyFieldListFilter),
     ]
     list_select_related = ["author", "approver", "target_content_type"]
-    search_fields = ["target_label", "reason", "author__username", "approver__username"]
+    search_fields = ["target_label", "reason", "origin", "author__username", "approver__username"]
     date_hierarchy = "created_at"
     list_per_page = 50
     show_full_result_count = False
@@ -73,6 +83,21 @@ class ChangeRequestAdmin(admin.ModelAdmin):
     def what(self, change_request: ChangeRequest) -> str:
         noun = change_request.target_content_type.name
         return f"{change_request.get_operation_display()} {noun} “{change_request.target_label}”"
+
+    @admin.display(description="Raised from")
+    def raised_from(self, change_request: ChangeRequest):
+        link = getattr(change_request, "origin_link", None)
+        if link is not None:
+            return format_html('<a href="{}">{}</a>', link.url, link.label)
+        return change_request.origin or "—"
+
+    def get_changelist(self, request, **kwargs):
+        return MatrixChangeList  # calls annotate_page with the page's rows
+
+    def annotate_page(self, request: HttpRequest, rows) -> None:
+        links = change_request_origins(row.origin for row in rows)  # one call per kind of origin on the page
+        for row in rows:
+            row.origin_link = links.get(row.origin)
 
     def get_urls(self):
         return [
@@ -107,9 +132,21 @@ class ChangeRequestAdmin(admin.ModelAdmin):
             "may_withdraw": change_request.is_pending and is_author,
             "is_add": change_request.operation == ChangeOperation.ADD,
             "is_conflicted": change_request.status == ChangeRequestStatus.CONFLICTED,
+            **self._draft_context(request, change_request),
             **(extra_context or {}),
         }
         return TemplateResponse(request, "admin/matrix/changerequest/review.html", context)
+
+    def _draft_context(self, request: HttpRequest, change_request: ChangeRequest) -> dict:
+        """Where it came from, why the system drafted it, and what a manager may do with a draft."""
+        may = change_request.is_draft and may_finish(request.user, change_request)
+        return {
+            "origin_link": change_request_origins([change_request.origin]).get(change_request.origin),
+            "links": change_request_links(change_request),
+            "finished_drafts": list(change_request.finished_drafts.all()),
+            "finish_url": finish_url(change_request) if may else None,
+            "may_dismiss": may,
+        }
 
     def decide_view(self, request: HttpRequest, object_id):
         if request.method != "POST":
@@ -123,6 +160,8 @@ class ChangeRequestAdmin(admin.ModelAdmin):
                 decided = change_request_reject(change_request=change_request, approver=request.user, comment=comment)
             elif decision == "withdraw":
                 decided = change_request_withdraw(change_request=change_request, author=request.user)
+            elif decision == "dismiss":
+                decided = change_request_dismiss(change_request=change_request, user=request.user, comment=comment)
             else:
                 self.message_user(request, "Choose approve or reject.", messages.ERROR)
                 return self._back(change_request)
@@ -144,4 +183,6 @@ def _outcome(change_request: ChangeRequest) -> tuple:
         return (f"{number} was not applied: {change_request.conflict} It must be redrafted.", messages.ERROR)
     if change_request.status == ChangeRequestStatus.REJECTED:
         return f"{number} is rejected; its author is told why.", messages.SUCCESS
+    if change_request.status == ChangeRequestStatus.DISMISSED:
+        return f"{number} is dismissed.", messages.SUCCESS
     return f"{number} is withdrawn.", messages.SUCCESS

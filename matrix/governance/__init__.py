@@ -1,7 +1,9 @@
 """Approved changes: with approvals on, the admin drafts a change request instead of changing the matrix.
 
 - ``drafting``: what an admin save would write, collected as a field-by-field diff (``Draft``).
-- ``services``: ``change_request_submit`` / ``_approve`` / ``_reject`` / ``_withdraw`` — the writes.
+- ``services``: ``change_request_submit`` / ``_approve`` / ``_reject`` / ``_withdraw`` — the writes; and for
+  changes the system drafts (``incidents.learning``), ``change_request_draft`` / ``_dismiss``.
+- ``signals``: ``change_request_submitted``, for the apps above (an action item links its request).
 - ``applying``: conflict detection and applying a diff exactly, with history naming author and approver.
 - ``words``: a diff in plain words; ``notify``: who hears about it; ``history``: reason and user on history.
 
@@ -13,16 +15,21 @@ from .services import (
     ChangeRequestError,
     approvals_required,
     change_request_approve,
+    change_request_dismiss,
+    change_request_draft,
     change_request_reject,
     change_request_submit,
     change_request_withdraw,
     history_reason,
     may_approve,
+    may_finish,
 )
+from .signals import change_request_submitted
 from .words import ObjectChange, describe
 
 __all__ = [
     "ChangeRequestError", "Draft", "ObjectChange", "approvals_required", "change_request_approve",
-    "change_request_reject", "change_request_submit", "change_request_withdraw", "describe", "history_reason",
-    "may_approve",
+    "change_request_dismiss", "change_request_draft", "change_request_reject", "change_request_submit",
+    "change_request_submitted", "change_request_withdraw", "describe", "history_reason", "may_approve",
+    "may_finish",
 ]

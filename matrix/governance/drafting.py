@@ -88,11 +88,12 @@ class _Entry:
 
 
 class Draft:
-    """The changes of one admin save, from one author with one reason."""
+    """The changes of one admin save (or one system draft), from one author with one reason."""
 
-    def __init__(self, *, author, reason: str) -> None:
+    def __init__(self, *, author, reason: str, origin: str = "") -> None:
         self.author = author
         self.reason = reason
+        self.origin = origin  # what it was raised from ("action_item:12"): see matrix.hooks
         self._entries: list[_Entry] = []
 
     # --- recording -----------------------------------------------------------------------------------

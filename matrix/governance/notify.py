@@ -1,4 +1,5 @@
-"""Who hears about a change request: approvers when it is drafted, its author when it is decided."""
+"""Who hears about a change request: approvers when it is submitted, its author when it is decided, and
+the manager the system drafted one for."""
 
 from __future__ import annotations
 
@@ -54,6 +55,15 @@ def notify_submitted(change_request: ChangeRequest) -> None:
         _tell(user, change_request, event="submitted",
               subject=f"Change request #{change_request.pk} awaits your approval: {change_request.target_label}",
               lead=f"{author} proposes a change to the matrix; an approver other than them must approve it.")
+
+
+def notify_drafted(change_request: ChangeRequest) -> None:
+    _tell(change_request.author, change_request, event="drafted",
+          subject=f"A change request was drafted for you to finish: {change_request.target_label}",
+          lead=" ".join(filter(None, [
+              change_request.note,
+              "Open it to finish it in the admin (it becomes a request for approval) or to dismiss it.",
+          ])))
 
 
 def notify_decided(change_request: ChangeRequest) -> None:

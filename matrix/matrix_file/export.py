@@ -198,6 +198,11 @@ class _Exporter:
         return {"version": s.FORMAT_VERSION, "people": people, **sections}
 
 
+def export_rules() -> list[dict]:
+    """Only the routing rules, as ``export_data()["rules"]`` holds them (one query)."""
+    return _Exporter(include_secrets=False).rules()
+
+
 def export_data(*, include_secrets: bool = True) -> dict[str, Any]:
     """The whole matrix as a JSON-serialisable dict (the matrix file's content).
 

@@ -8,11 +8,17 @@ APPROVE_PERMISSION = "matrix.approve_changerequest"
 
 
 class ChangeRequestStatus(models.TextChoices):
+    # Drafted by the system (e.g. a rule refinement learnt from misroutes): nobody may approve it until a
+    # manager finishes it in the admin, which makes a pending request of it, or dismisses it.
+    DRAFT = "draft", "Drafted — a manager must finish it"
     PENDING = "pending", "Pending approval"
     APPROVED = "approved", "Approved"
     REJECTED = "rejected", "Rejected"
     CONFLICTED = "conflicted", "Conflicted (must be redrafted)"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    WITHDRAWN = "withdrawn", "Withdrawn"  # by its author, before anyone decided it
+    # What became of a system draft: a manager dismissed it, or finished it as a pending request (``finished_as``).
+    DISMISSED = "dismissed", "Dismissed"
+    FINISHED = "finished", "Finished as another request"
 
 
 class ChangeOperation(models.TextChoices):
@@ -27,6 +33,10 @@ class ChangeRequest(TimeStampedModel):
     ``diff`` holds every object the change touches (the edited one first, then its inline rows), each with
     its operation, its fields as old → new, its m2m lists, and the version its author saw — see
     ``matrix.governance.drafting`` for the format.
+
+    ``origin`` says what it was raised from, as "<kind>:<details>" (an action item: "action_item:12", a
+    quarterly review's area: "matrix_review:3:area:checkout", a system draft being finished:
+    "change_request:7"); the app that owns the kind turns it into a link (``matrix.hooks``).
     """
 
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="change_requests")
@@ -47,6 +57,16 @@ class ChangeRequest(TimeStampedModel):
     conflict = models.TextField(blank=True, help_text="Why it could not be applied.")
     # History reasons hold 100 characters; the full "reason — by author, approved by approver" is kept here.
     applied_reason = models.TextField(blank=True)
+    origin = models.CharField(
+        max_length=200, blank=True, help_text='What it was raised from, e.g. "action_item:12" (matrix.hooks).'
+    )
+    # A system draft says why it was drafted, and links what prompted it ({"label", "url", "ref"} each).
+    note = models.TextField(blank=True, help_text="Why it was drafted, for the manager who finishes it.")
+    evidence = models.JSONField(default=list, blank=True)
+    finished_as = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="finished_drafts",
+        help_text="The request a manager made of this draft in the admin.",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -57,6 +77,8 @@ class ChangeRequest(TimeStampedModel):
                 fields=["target_content_type", "target_object_id"], name="changerequest_pending_target",
                 condition=models.Q(status="pending"),
             ),
+            # "Requests raised from this action item / this review" (their pages).
+            models.Index(fields=["origin"], name="changerequest_origin", condition=~models.Q(origin="")),
         ]
         constraints = [
             models.CheckConstraint(
@@ -76,3 +98,7 @@ class ChangeRequest(TimeStampedModel):
     @property
     def is_pending(self) -> bool:
         return self.status == ChangeRequestStatus.PENDING
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == ChangeRequestStatus.DRAFT

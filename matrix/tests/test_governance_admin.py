@@ -28,29 +28,6 @@ def approvals_on(settings):
 
 
 @pytest.fixture
-def morgan(role_user):
-    return role_user(MANAGERS, username="morgan", email="morgan@example.com")
-
-
-@pytest.fixture
-def daniel(role_user):
-    return role_user(APPROVERS, username="daniel", email="daniel@example.com")
-
-
-@pytest.fixture
-def morgan_client(client, morgan):
-    client.force_login(morgan)
-    return client
-
-
-@pytest.fixture
-def daniel_client(daniel):
-    client = Client()
-    client.force_login(daniel)
-    return client
-
-
-@pytest.fixture
 def area(db):
     return f.AreaFactory(key="checkout", name="Checkout", owner_team=f.TeamFactory(key="storefront", name="Storefront"))
 
