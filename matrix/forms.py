@@ -1,8 +1,12 @@
-"""The route preview form: the filing questions, asked to see who would get an incident."""
+"""The matrix pages' forms: the route preview (the filing questions, asked to see who would get an
+incident), and the dates of time travel: the matrix as of a day, what changed between two days."""
+
+import datetime as dt
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Div, Field, Layout, Row
 from django import forms
+from django.utils import timezone
 
 from . import models as m
 from .routing import RouteRequest
@@ -70,3 +74,60 @@ class RoutePreviewForm(forms.Form):
             for name, errors in self.errors.as_data().items()
             if (messages := [msg for e in errors if not (skip_required and e.code == "required") for msg in e.messages])
         }
+
+
+# --- time travel ---------------------------------------------------------------------------------------
+DATE_FORMAT = "%Y-%m-%d"
+NOT_A_DATE = "Not a date: write it as YYYY-MM-DD, e.g. 2026-03-02."
+
+
+def _date_field(label: str) -> forms.DateField:
+    return forms.DateField(
+        required=False, label=label, input_formats=[DATE_FORMAT], error_messages={"invalid": NOT_A_DATE},
+        widget=forms.DateInput(attrs={"type": "date"}, format=DATE_FORMAT),
+    )
+
+
+def _not_future(day: dt.date | None, what: str) -> dt.date | None:
+    today = timezone.localdate()
+    if day is not None and day > today:
+        raise forms.ValidationError(
+            f"{day:%Y-%m-%d} is in the future: {what} can only be shown up to today ({today:%Y-%m-%d})."
+        )
+    return day
+
+
+class AsOfForm(forms.Form):
+    """``?as_of=YYYY-MM-DD`` on the matrix page: the matrix as it stood at the end of that day."""
+
+    as_of = _date_field("As it stood on")
+
+    def clean_as_of(self) -> dt.date | None:
+        return _not_future(self.cleaned_data.get("as_of"), "the matrix")
+
+
+class ChangesForm(forms.Form):
+    """``?since=…&until=…`` on the "what changed" page; by default the last ``DEFAULT_DAYS`` days."""
+
+    DEFAULT_DAYS = 30
+
+    since = _date_field("From")
+    until = _date_field("To")
+
+    def clean_since(self) -> dt.date | None:
+        return _not_future(self.cleaned_data.get("since"), "changes")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if self.errors:
+            return data
+        until = data.get("until") or timezone.localdate()
+        since = data.get("since") or until - dt.timedelta(days=self.DEFAULT_DAYS)
+        if since > until:
+            raise forms.ValidationError(f"The period starts ({since:%Y-%m-%d}) after it ends ({until:%Y-%m-%d}).")
+        data["since"], data["until"] = since, until
+        return data
+
+    def period(self) -> tuple[dt.date, dt.date]:
+        """The days asked for, first and last included (call after ``is_valid()``)."""
+        return self.cleaned_data["since"], self.cleaned_data["until"]

@@ -161,8 +161,26 @@ class MatrixSnapshot:
 
     # --- severity --------------------------------------------------------------------------------
     @part
+    def _tiers_and_cells(self) -> tuple[dict[int, m.Tier], dict[tuple[int, int], int]]:
+        """Tiers and the priority matrix in ONE query: each tier LEFT JOINed to the cells that point at it
+        (every cell has a tier, so every cell comes back once; a tier no cell uses comes back alone).
+        The matrix page pays for every query here and keeps within a budget of 20."""
+        names = [f.attname for f in m.Tier._meta.concrete_fields]
+        rows = m.Tier.objects.order_by("rank").values_list(*names, "cells__impact_id", "cells__urgency_id")
+        tiers: dict[int, m.Tier] = {}
+        cells: dict[tuple[int, int], int] = {}
+        pk_at = names.index(m.Tier._meta.pk.attname)
+        for *values, impact_id, urgency_id in rows:
+            tier = tiers.get(values[pk_at])
+            if tier is None:
+                tier = tiers[values[pk_at]] = m.Tier.from_db(rows.db, names, values)
+            if impact_id is not None:
+                cells[(impact_id, urgency_id)] = tier.pk
+        return tiers, cells
+
+    @part
     def tiers(self) -> dict[int, m.Tier]:
-        return {t.pk: t for t in m.Tier.objects.all()}
+        return self._tiers_and_cells[0]
 
     @part
     def _ranked_choices(self) -> tuple[dict[str, m.Impact], dict[str, m.Urgency]]:
@@ -188,7 +206,7 @@ class MatrixSnapshot:
     @part
     def cells(self) -> dict[tuple[int, int], int]:
         """(impact id, urgency id) → tier id."""
-        return {(c.impact_id, c.urgency_id): c.tier_id for c in m.PriorityCell.objects.all()}
+        return self._tiers_and_cells[1]
 
     # --- what to do and where it goes -----------------------------------------------------------
     @part

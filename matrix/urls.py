@@ -5,6 +5,7 @@ from . import views
 app_name = "matrix"
 urlpatterns = [
     path("", views.matrix_page, name="home"),
+    path("changes/", views.changes, name="changes"),
     path("route-preview/", views.route_preview, name="route_preview"),
     path("search/", views.search, name="search"),
     path("areas/<slug:key>/", views.area_detail, name="area_detail"),

@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from . import selectors
-from .forms import RoutePreviewForm
+from .forms import AsOfForm, ChangesForm, RoutePreviewForm
 from .hooks import person_panels
 from .routing import RoutingError
 
@@ -19,7 +19,22 @@ def _found(page):
 
 @require_safe
 def matrix_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "matrix/matrix_page.html", {"page": selectors.matrix_page()})
+    """Today's matrix, or with ``?as_of=YYYY-MM-DD`` the matrix as it stood at the end of that day. A date
+    that cannot be shown is said so above today's matrix."""
+    form = AsOfForm(request.GET if "as_of" in request.GET else None)
+    day = form.cleaned_data["as_of"] if form.is_bound and form.is_valid() else None
+    page = selectors.matrix_page_as_of(day) if day else selectors.matrix_page()
+    return render(request, "matrix/matrix_page.html", {"page": page, "form": form})
+
+
+@require_safe
+def changes(request: HttpRequest) -> HttpResponse:
+    """What changed in the matrix between two days (by default the last 30), grouped by object."""
+    form = ChangesForm(request.GET)
+    page = selectors.changes_page(*form.period()) if form.is_valid() else None
+    # The date inputs show the period shown (the defaults filled in), or what was typed when it is refused.
+    fields = [(form["since"], page.since if page else None), (form["until"], page.until if page else None)]
+    return render(request, "matrix/changes.html", {"page": page, "form": form, "fields": fields})
 
 
 @require_safe

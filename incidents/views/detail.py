@@ -11,6 +11,7 @@ from django.views.decorators.http import require_safe
 from .. import selectors
 from ..forms import fill_template
 from ..hooks import incident_panels
+from ..matrix_version import incident_matrix_version
 from ..models import Incident, UpdateAudience
 from . import page_data
 from .actions import ACTIONS, CHANGE, ONE_CLICK, TICK, available, make_form
@@ -81,6 +82,7 @@ def detail_context(request: HttpRequest, pk: int, bound: dict | None = None) -> 
         "can_tick": request.user.has_perm(TICK),
         "vendor_panel": page_data.vendor_panel(incident, context["now"]),
         "triage_details": page_data.triage_details(incident),
+        "matrix_version": incident_matrix_version(incident),
         "panels": incident_panels(incident, request.user),  # what apps above add (the review), through a hook
     })
     return context

@@ -161,7 +161,8 @@ def vendor_panel(incident: Incident, now: dt.datetime) -> VendorPanel | None:
 
 
 def on_call_now(incident: Incident, now: dt.datetime | None = None):
-    return MatrixSnapshot(now).on_call(incident.team_id)
+    """From the process's kept matrix (``matrix.cache``): the page refreshes every few seconds."""
+    return current_snapshot(now).on_call(incident.team_id)
 
 
 # --- lists --------------------------------------------------------------------------------------------

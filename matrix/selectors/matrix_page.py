@@ -1,19 +1,27 @@
 """The matrix page: product areas × tiers, who is notified when, and the coverage gaps.
 
 Everything comes from one ``MatrixSnapshot`` (plus ``lint`` over that same snapshot), so the page
-costs the same number of queries at 20 areas as at 200.
+costs the same number of queries at 20 areas as at 200. Today's page adds what is live: the other
+apps' cell badges (open incidents) and the pending change requests touching each area, one query each.
+
+``matrix_page_as_of(day)`` is the same page over the matrix as it stood at the end of ``day``
+(``matrix.timetravel``), gaps and lint included; nothing live is shown on it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+
+from django.utils import timezone
 
 from .. import models as m
 from ..hooks import CellBadge, cell_badges
 from ..lint import Finding, lint
 from ..routing import Router
 from ..snapshot import MatrixSnapshot
+from ..timetravel import HistoricalSnapshot, end_of_day
 from .common import StepView, describe_steps, person_name
 
 # Cell-level gaps are computed here; everything else the page highlights comes from lint findings.
@@ -48,6 +56,7 @@ class AreaRow:
     findings: list[Finding]  # lint findings about the area
     team_findings: list[Finding]  # … and about the team its incidents go to (and that team's rotations)
     filter_text: str  # what the page's search box matches against
+    pending: list[m.ChangeRequest] = field(default_factory=list)  # pending change requests touching it
 
     @property
     def owner_gap(self) -> bool:
@@ -76,6 +85,16 @@ class MatrixPage:
     rows: list[AreaRow]
     teams: list[TeamOnCall]
     findings: list[Finding]
+    as_of: dt.datetime | None = None  # the moment shown, when it is not today's matrix
+    nothing_recorded: bool = False  # as of then, the history holds no matrix at all
+
+    @property
+    def changes_since(self) -> dt.date | None:
+        """The first day after the one shown, from which "what changed since then" lists; None for today."""
+        if self.as_of is None:
+            return None
+        day = timezone.localdate(self.as_of) + dt.timedelta(days=1)
+        return day if day <= timezone.localdate() else None
 
     @property
     def cells_with_gaps(self) -> int:
@@ -145,7 +164,28 @@ def findings_by_subject(findings: list[Finding]) -> dict[tuple[str, str], list[F
 
 
 def matrix_page(snapshot: MatrixSnapshot | None = None) -> MatrixPage:
+    """Today's matrix, with what is live on it: open-incident badges, pending change requests."""
     snapshot = snapshot or MatrixSnapshot()
+    page = _page(snapshot, badges=cell_badges(snapshot))
+    pending = pending_changes_by_area(snapshot)
+    for row in page.rows:
+        row.pending = pending.get(row.area.pk, [])
+    return page
+
+
+def matrix_page_as_of(day: dt.date, now: dt.datetime | None = None) -> MatrixPage:
+    """The matrix as it stood at the end of ``day`` (settings.TIME_ZONE), on call then included; today's
+    matrix so far when ``day`` is today. Nothing live: no incident badges, no pending change requests."""
+    when = min(end_of_day(day), now or timezone.now())
+    snapshot = HistoricalSnapshot(when)
+    if snapshot.is_empty:
+        return MatrixPage(tiers=[], rows=[], teams=[], findings=[], as_of=when, nothing_recorded=True)
+    page = _page(snapshot, badges={})
+    page.as_of = when
+    return page
+
+
+def _page(snapshot: MatrixSnapshot, *, badges: dict[tuple[int, int], list[CellBadge]]) -> MatrixPage:
     router = Router(snapshot)
     findings = lint(snapshot)
     by_subject = findings_by_subject(findings)
@@ -154,7 +194,6 @@ def matrix_page(snapshot: MatrixSnapshot | None = None) -> MatrixPage:
     playbooks = ScopedCandidates(snapshot, snapshot.playbooks)
 
     on_call = {team_id: snapshot.on_call(team_id) for team_id in snapshot.teams}
-    badges = cell_badges(snapshot)
     teams = [
         TeamOnCall(
             team=team,
@@ -205,3 +244,53 @@ def matrix_page(snapshot: MatrixSnapshot | None = None) -> MatrixPage:
 
     columns = [TierColumn(t, without_policy[t.pk], by_subject.get(("tier", t.key), [])) for t in tiers]
     return MatrixPage(tiers=columns, rows=rows, teams=teams, findings=findings)
+
+
+# --- pending change requests ----------------------------------------------------------------------------
+# Diff entries of these models name their object by id; the snapshot knows which area each one is scoped to.
+_SCOPED = ("matrix.escalationpolicy", "matrix.routingrule", "matrix.playbook", "matrix.escalationstep")
+
+
+def pending_changes_by_area(snapshot: MatrixSnapshot) -> dict[int, list[m.ChangeRequest]]:
+    """Area id → the pending change requests touching it, oldest first: ONE query.
+
+    A request touches an area when its diff changes the area itself (its owner team, say), or an object
+    whose ``area`` is that area before or after the change (a policy, rule, playbook, roster entry), or
+    a step of a policy scoped to it. Objects not in the snapshot are known only by what their diff says."""
+    pending = m.ChangeRequest.objects.filter(status=m.ChangeRequestStatus.PENDING).select_related("author")
+    area_of = _scoped_areas(snapshot)
+    by_area: dict[int, list[m.ChangeRequest]] = defaultdict(list)
+    for change_request in pending.order_by("created_at", "id"):
+        touched: set[int] = set()
+        for entry in (change_request.diff or {}).get("objects", []):
+            touched |= _areas_touched(entry, area_of)
+        for area_id in sorted(touched & snapshot.areas.keys()):
+            by_area[area_id].append(change_request)
+    return by_area
+
+
+def _scoped_areas(snapshot: MatrixSnapshot) -> dict[str, dict[int, int | None]]:
+    """Model label → object id → the area it is scoped to, for the scoped objects the snapshot holds."""
+    policies = {p.pk: p.area_id for p in snapshot.policies}
+    return {
+        "matrix.escalationpolicy": policies,
+        "matrix.routingrule": {r.pk: r.area_id for r in snapshot.rules},
+        "matrix.playbook": {p.pk: p.area_id for p in snapshot.playbooks},
+        "matrix.escalationstep": {s.pk: p.area_id for p in snapshot.policies for s in p.steps.all()},
+    }
+
+
+def _areas_touched(entry: dict, area_of: dict[str, dict[int, int | None]]) -> set[int]:
+    touched: set[int] = set()
+    model, object_id, fields = entry.get("model"), entry.get("id"), entry.get("fields") or {}
+    if model == "matrix.productarea" and object_id is not None:
+        touched.add(object_id)
+    if model in _SCOPED and object_id is not None:
+        touched.add(area_of[model].get(object_id))
+    for name, scoped_model in (("area", None), ("policy", "matrix.escalationpolicy"), ("playbook", "matrix.playbook")):
+        change = fields.get(name) or {}
+        for ref in (change.get("old"), change.get("new")):
+            if isinstance(ref, dict) and ref.get("id") is not None:
+                touched.add(ref["id"] if scoped_model is None else area_of[scoped_model].get(ref["id"]))
+    touched.discard(None)
+    return touched

@@ -8,6 +8,7 @@ import time_machine
 from django.urls import reverse
 
 from matrix import models as m
+from matrix.governance import Draft, change_request_submit
 from matrix.tests import factories as f
 
 NOW = dt.datetime(2026, 3, 4, 12, 0, tzinfo=dt.UTC)  # a Wednesday
@@ -192,3 +193,74 @@ def test_matrix_page_requires_login(client, org):
 
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
+
+
+# --- pending change requests -------------------------------------------------------------------------
+def propose(author, reason: str, *changes) -> m.ChangeRequest:
+    """A pending change request with these (object, delete) changes, as the admin drafts one."""
+    draft = Draft(author=author, reason=reason)
+    for obj, delete in changes:
+        draft.record(obj, delete=delete)
+    return change_request_submit(draft=draft)
+
+
+def pending_badge(html: str, area_key: str) -> str:
+    row = html[html.index(f'id="area-{area_key}"'):]
+    row = row[:row.index("</th>")]
+    found = re.search(r'<(a|span) class="badge text-bg-warning pending-badge[^>]*>[^<]*</(a|span)>', row)
+    return found.group(0) if found else ""
+
+
+@pytest.fixture
+def proposals(org, role_user):
+    """Three pending requests on checkout (its owner; a rule moving from search to it; a step of its SEV1
+    policy) and one decided request."""
+    morgan = role_user("Managers", username="morgan")
+    search = f.AreaFactory(key="search", name="Search", owner_team=org["payments"])
+    rule = f.RuleFactory(key="search-rule", name="Search problems", area=search, team=org["payments"])
+    checkout = org["checkout"]
+    checkout.owner_team = f.TeamFactory(key="storefront", name="Storefront")
+    owner = propose(morgan, "Storefront takes checkout", (checkout, False))
+    rule.area = org["checkout"]
+    moved = propose(morgan, "It is really checkout", (rule, False))
+    step = m.EscalationStep.objects.get(policy__key="checkout-sev1", position=2)
+    step.delay_minutes = 5
+    steps = propose(morgan, "Faster", (step, False))
+    search.name = "Site search"
+    decided = propose(morgan, "Clearer", (search, False))
+    decided.status = m.ChangeRequestStatus.REJECTED
+    decided.save()
+    return {"owner": owner, "moved": moved, "steps": steps, "search": search}
+
+
+def test_pending_change_requests_show_on_each_area_they_touch(manager_client, org, proposals):
+    response, html = get_matrix(manager_client)
+
+    owner, moved, steps = proposals["owner"], proposals["moved"], proposals["steps"]
+    assert row_for(response, "checkout").pending == [owner, moved, steps]
+    assert row_for(response, "search").pending == [moved]  # the rule's area before the change
+    ids = f"{owner.pk},{moved.pk},{steps.pk}"
+    assert (f'href="{reverse("admin:matrix_changerequest_changelist")}?status__exact=pending&amp;id__in={ids}"'
+            in pending_badge(html, "checkout"))
+    assert ">3 pending changes</a>" in pending_badge(html, "checkout")
+    assert (f'href="{reverse("admin:matrix_changerequest_change", args=[moved.pk])}"' in pending_badge(html, "search")
+            and ">1 pending change</a>" in pending_badge(html, "search"))
+
+
+def test_support_agents_see_the_pending_badge_without_an_admin_link(agent_client, org, proposals):
+    _, html = get_matrix(agent_client)
+
+    badge = pending_badge(html, "search")
+    assert badge.startswith("<span") and ">1 pending change</span>" in badge
+    assert "It is really checkout — by morgan" in badge
+
+
+def test_decided_change_requests_are_not_shown(agent_client, org, proposals):
+    for change_request in m.ChangeRequest.objects.exclude(status=m.ChangeRequestStatus.REJECTED):
+        change_request.status = m.ChangeRequestStatus.WITHDRAWN
+        change_request.save()
+
+    response, html = get_matrix(agent_client)
+
+    assert all(not row.pending for row in response.context["page"].rows)
+    assert "pending-badge" not in html

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from matrix import models as m
+from matrix.governance import Draft, change_request_submit
 from matrix.tests import factories as f
 
 TEAMS = 10
@@ -46,6 +47,11 @@ def add_areas(first: int, last: int, teams: list[m.Team], tiers: list[m.Tier]) -
         step.notify_users.add(named)
         f.PlaybookFactory(key=f"playbook-area-{i}", area=area, tier=tiers[i % len(tiers)] if i % 2 else None)
         f.RuleFactory(key=f"rule-area-{i}", area=area, keywords=f"word{i}", team=teams[(i + 1) % TEAMS])
+        if i % 10 == 0:  # a pending change request: the page shows it on the area
+            area.owner_team = teams[(i + 2) % TEAMS]
+            draft = Draft(author=named, reason=f"Reorg {i}")
+            draft.record(area)
+            change_request_submit(draft=draft)
 
 
 def build_shared(tiers: list[m.Tier]) -> None:
@@ -78,5 +84,6 @@ def test_matrix_page_costs_the_same_few_queries_at_20_and_200_areas(manager_clie
     large = count_queries(manager_client)
 
     assert m.ProductArea.objects.count() == 200
+    assert m.ChangeRequest.objects.filter(status=m.ChangeRequestStatus.PENDING).count() == 20
     assert large == small
     assert large <= 20
