@@ -1,7 +1,8 @@
-"""Celery tasks: thin doors to the timers module."""
+"""Celery tasks: thin doors to the timers module and to learning from misroutes."""
 
 from celery import shared_task
 
+from .learning import refine_after_misroute
 from .timers import timers_fire_due
 
 BATCH = 200
@@ -18,3 +19,9 @@ def timers_tick() -> int:
         total += fired
         batches += 1
     return total
+
+
+@shared_task(ignore_result=True)
+def refine_routing_after_misroute(incident_id: int) -> None:
+    """Sent after a misroute commits (``services.handoffs.refinement_enqueue``): maybe draft a rule refinement."""
+    refine_after_misroute(incident_id=incident_id)

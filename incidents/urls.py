@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import action_views, detail, filing, lists
+from .views import action_views, detail, filing, lists, routing
 
 app_name = "incidents"
 urlpatterns = [
@@ -9,6 +9,8 @@ urlpatterns = [
     path("new/preview/", filing.file_preview, name="file_preview"),
     path("queue/", lists.queue, name="queue"),
     path("war-room/", lists.war_room, name="war_room"),
+    path("routing/", routing.routing_accuracy, name="routing_accuracy"),
+    path("routing/simulate/", routing.routing_simulator, name="routing_simulator"),
     path("<int:pk>/", detail.incident_detail, name="detail"),
     path("<int:pk>/live/", detail.incident_live, name="live"),
     path("<int:pk>/checklist/", action_views.checklist_tick, name="checklist_tick"),

@@ -11,14 +11,16 @@ reason happens to say "wrong team" stays a handoff: only a flagged misroute coun
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from escalation_matrix.roles import MANAGERS
+from escalation_matrix.roles import is_manager
 from matrix.models import Team
 from matrix.routing import Router
 from matrix.snapshot import MatrixSnapshot
+from notifications.dispatch import PUBLISH_RETRY_POLICY
 
 from .. import notify
 from ..models import (
@@ -31,6 +33,7 @@ from ..models import (
     TimerKind,
     TimerState,
 )
+from ..tasks import refine_routing_after_misroute
 from ..timeline import hhmm, person, timeline_write
 from ..timers import (
     LIVE,
@@ -45,6 +48,8 @@ from ..timers import (
 from .common import CHANGE, lock_incident, moment, refuse_if_paused, require
 from .errors import IncidentInputError, TransitionError
 from .filing import freeze_policy
+
+logger = logging.getLogger(__name__)
 
 
 def _receiving_team(incident: Incident, team: str, reason: str) -> tuple[Team, str]:
@@ -118,10 +123,7 @@ def handoff_accept(*, handoff: Handoff | int, user, now: dt.datetime | None = No
             )
         if handoff.state == HandoffState.CANCELLED:
             raise TransitionError("This handoff was superseded or the incident was resolved; nothing to accept.")
-        if user is not None and not (
-            user.is_superuser or handoff.to_team.memberships.filter(user=user).exists()
-            or user.groups.filter(name=MANAGERS).exists()
-        ):
+        if user is not None and not (is_manager(user) or handoff.to_team.memberships.filter(user=user).exists()):
             raise PermissionDenied(f"Only a member of {handoff.to_team.name} or a manager can accept this handoff.")
         was_escalated = handoff.state == HandoffState.ESCALATED
         handoff.state, handoff.accepted_by, handoff.accepted_at = HandoffState.ACCEPTED, user, now
@@ -185,4 +187,22 @@ def incident_flag_misroute(*, incident: Incident | int, user, team: str, reason:
                   "rule": incident.routing_rule_key, "policy": incident.escalation_snapshot["policy"]},
         )
         notify.notify_moved(incident, handoff, snapshot)
+        # Learning from misroutes: once this is committed, a worker may draft a refinement of the rule.
+        if not incident.is_drill and incident.routing_fallback == "rule":  # what learning ever learns from
+            incident_id = incident.pk
+            transaction.on_commit(lambda: refinement_enqueue(incident_id=incident_id), robust=True)
     return handoff
+
+
+def refinement_enqueue(*, incident_id: int) -> bool:
+    """Ask a worker to learn from this incident's misroute (``incidents.learning``); never fails the caller.
+
+    Only a prompt, like a notification's: a broker that is down costs one short wait (the publish breaker)
+    and this one chance to draft — the rule's next misroute counts the same incidents again."""
+    try:
+        refine_routing_after_misroute.apply_async((incident_id,), retry=True, retry_policy=PUBLISH_RETRY_POLICY)
+    except Exception as exc:
+        logger.warning("Broker unavailable (%s): no routing refinement considered after the misroute of "
+                       "incident %s.", exc, incident_id)
+        return False
+    return True
