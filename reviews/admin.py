@@ -76,3 +76,8 @@ class ReviewFeedbackAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+from .drills import admin as drills_admin  # noqa: E402,F401  (registers the drills' admin)
+from .matrix_reviews import admin as matrix_reviews_admin  # noqa: E402,F401  (registers the matrix reviews' admin)
+from .training import admin as training_admin  # noqa: E402,F401  (registers the training admin)

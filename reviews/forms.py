@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
 
 from matrix.models import Tier
 
@@ -91,6 +93,17 @@ class OwnerChoiceField(forms.ModelChoiceField):
         return obj.get_full_name() or obj.username
 
 
+class PeopleField(forms.ModelMultipleChoiceField):
+    """Several people, each by name (a drill's participants, who is assigned training)."""
+
+    def label_from_instance(self, obj) -> str:
+        return obj.get_full_name() or obj.username
+
+
+def active_people() -> QuerySet:
+    return get_user_model().objects.filter(is_active=True).order_by("first_name", "last_name", "username")
+
+
 class ActionItemForm(ServiceErrorsMixin, forms.Form):
     title = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"placeholder": "What needs doing"}))
     owner = OwnerChoiceField(queryset=possible_owners(), empty_label="Choose the owner")
@@ -111,3 +124,17 @@ class FeedbackForm(ServiceErrorsMixin, forms.Form):
         choices=[(n, str(n)) for n in range(1, 6)], help_text="1 = not useful, 5 = very useful.",
     )
     comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RaiseMatrixChangeForm(forms.Form):
+    """What an action item changes in the matrix: a new object of a kind, or an existing one."""
+
+    target = forms.ChoiceField(
+        label="What to change", error_messages={"required": "Choose what in the matrix this action item changes.",
+                                                "invalid_choice": "Choose one of the listed parts of the matrix."},
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+    def __init__(self, *args, choices: list, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = [("", "Choose…"), *choices]

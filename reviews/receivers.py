@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -11,6 +12,7 @@ from incidents.models import Incident
 
 from . import selectors
 from .access import may_write
+from .models import PostIncidentReview
 from .services import review_create
 
 
@@ -26,3 +28,12 @@ def review_panel(incident: Incident, user) -> str:
         return ""
     context = {"review": review, "status": review.status_on(timezone.localdate()), "can_write": may_write(review, user)}
     return render_to_string("reviews/partials/incident_panel.html", context)
+
+
+def routed_wrong_in_review() -> Exists:
+    """For ``incidents.metrics`` (registered as wrong-routing evidence): the incident's published review
+    answered "routed right the first time?" with no — even if nobody flagged a misroute. Published only:
+    a draft's answer may still change."""
+    return Exists(PostIncidentReview.objects.filter(
+        incident=OuterRef("pk"), routed_right=False, published_at__isnull=False,
+    ))

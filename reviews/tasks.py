@@ -2,10 +2,10 @@
 
 from celery import shared_task
 
-from .drills.tasks import *  # noqa: F401,F403  (Celery discovers tasks in reviews.tasks only)
-from .matrix_reviews.tasks import *  # noqa: F401,F403
+from .drills.tasks import *  # noqa: F403  (Celery discovers tasks in reviews.tasks only)
+from .matrix_reviews.tasks import *  # noqa: F403
 from .reminders import reminders_send
-from .training.tasks import *  # noqa: F401,F403
+from .training.tasks import *  # noqa: F403
 
 
 # Beat sends it once a day; if a worker picks it up hours late it still sends that day's reminders once.

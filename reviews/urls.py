@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.review_list, name="list"),
     path("action-items/", views.my_action_items, name="my_action_items"),
     path("action-items/<int:pk>/status/", views.action_item_status, name="action_item_status"),
+    path("action-items/<int:pk>/matrix-change/", views.action_item_raise_change, name="action_item_raise_change"),
     path("<int:pk>/", views.review_detail, name="detail"),
     path("<int:pk>/action-items/", views.action_item_add, name="action_item_add"),
     path("<int:pk>/feedback/", views.feedback, name="feedback"),

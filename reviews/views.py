@@ -13,11 +13,11 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from matrix.models import Team
+from matrix.models import ChangeRequest, Team
 
-from . import selectors, services
+from . import change_requests, selectors, services
 from .access import VIEW, is_participant, may_update_item, may_write
-from .forms import ActionItemForm, ActionItemStatusForm, FeedbackForm, ReviewForm
+from .forms import ActionItemForm, ActionItemStatusForm, FeedbackForm, RaiseMatrixChangeForm, ReviewForm
 from .models import ActionItem, ActionItemStatus, PostIncidentReview, ReviewFeedback, ReviewStatus
 
 PAGE_SIZE = 25
@@ -54,6 +54,7 @@ def _page(request: HttpRequest, review: PostIncidentReview, *, form: ReviewForm 
     today = timezone.localdate()
     writable = may_write(review, request.user)
     items = list(review.action_items.all())
+    _attach_change_requests(items)
     context = {
         "review": review,
         "incident": review.incident,
@@ -63,6 +64,7 @@ def _page(request: HttpRequest, review: PostIncidentReview, *, form: ReviewForm 
         "form": form or (ReviewForm(review=review) if writable else None),
         "item_form": item_form or (ActionItemForm() if writable else None),
         "items": [(item, may_update_item(item, review, request.user)) for item in items],
+        "may_raise_change": change_requests.may_raise(request.user),
         "item_statuses": ActionItemStatus.choices,
         "targets": selectors.review_targets(review.incident),
         "timeline": selectors.review_timeline(review.incident),
@@ -124,6 +126,29 @@ def action_item_add(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"Action item added for {item.owner.get_full_name() or item.owner.username}.")
             return redirect(reverse("reviews:detail", args=[pk]) + "#action-items")
     return _page(request, review, item_form=form, status=400)
+
+
+def _attach_change_requests(items: list[ActionItem]) -> None:
+    """Each item's linked change request (with its status), in one query for them all."""
+    ids = {item.change_request_id for item in items if item.change_request_id}
+    found = ChangeRequest.objects.in_bulk(ids) if ids else {}
+    for item in items:
+        item.linked_change_request = found.get(item.change_request_id)
+
+
+@require_safe
+@permission_required(VIEW, raise_exception=True)
+def action_item_raise_change(request: HttpRequest, pk: int) -> HttpResponse:
+    """Pick what in the matrix an action item changes; on to its admin form, which drafts a change request
+    raised from the item (``reviews.change_requests``)."""
+    item = get_object_or_404(ActionItem.objects.select_related("review__incident", "change_request"), pk=pk)
+    if not change_requests.may_raise(request.user):
+        raise PermissionDenied("Only people who may edit the matrix (Managers) may raise a change to it.")
+    form = RaiseMatrixChangeForm(request.GET or None, choices=change_requests.target_choices(request.user))
+    if form.is_bound and form.is_valid():
+        return redirect(change_requests.admin_url(item=item, target=form.cleaned_data["target"]))
+    context = {"item": item, "review": item.review, "form": form}
+    return render(request, "reviews/action_item_change.html", context, status=400 if form.is_bound else 200)
 
 
 @require_POST

@@ -16,7 +16,7 @@ from django.db.models import Q
 
 from escalation_matrix.models import TimeStampedModel
 
-__all__ = ['ReviewStatus', 'PostIncidentReview', 'ActionItemStatus', 'ActionItem', 'ReviewFeedback', 'ACTIVE_STATUSES']
+__all__ = ['ACTIVE_STATUSES', 'ActionItem', 'ActionItemStatus', 'PostIncidentReview', 'ReviewFeedback', 'ReviewStatus']
 
 
 class ReviewStatus(models.TextChoices):
@@ -102,6 +102,10 @@ class ActionItem(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     finished_at = models.DateTimeField(null=True, blank=True, help_text="When it was marked done or won't do.")
+    # The matrix change it raised (its origin is "action_item:<id>"): linked when that request is submitted.
+    change_request = models.ForeignKey(
+        "matrix.ChangeRequest", on_delete=models.SET_NULL, null=True, blank=True, related_name="action_items",
+    )
 
     class Meta:
         ordering = ["due_on", "pk"]

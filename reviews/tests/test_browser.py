@@ -5,25 +5,17 @@ import datetime as dt
 import re
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from incidents.tests.factories import incident_matrix
-from matrix.tests.browser import browser_page
+from matrix.tests.browser import browser_page, session_of
 from notifications.models import Notification
 from reviews.models import PostIncidentReview
 
 from .factories import resolved_incident
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def session_of(user) -> str:
-    client = Client()
-    client.force_login(user)
-    return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import time_machine
 
 from notifications.models import Notification
 from reviews.models import ActionItemStatus, PostIncidentReview
+from reviews.reminders import reminder_kind
 from reviews.services import action_item_add, action_item_set_status, review_publish, review_save
 from reviews.tasks import send_review_reminders
 
@@ -75,6 +76,24 @@ def test_once_overdue_the_lead_is_reminded_every_day(mx, review):
     assert overdue.count() == 3
     assert all(s.startswith("Review overdue") for s in overdue.values_list("subject", flat=True))
     assert "was due Mon 9 Mar 2026 and is not published yet" in overdue.first().body
+
+
+def test_a_moved_due_day_is_reminded_afresh(mx, review):
+    assert run_task_on(7) == {"review_soon": 1}
+    PostIncidentReview.objects.filter(pk=review.pk).update(due_on=dt.date(2026, 3, 12))  # moved in the admin
+
+    assert run_task_on(10) == {"review_soon": 1}  # the reminder of the new due day, not a duplicate of the old
+    assert run_task_on(11) == {}
+
+
+@pytest.mark.parametrize(("days_left", "soon_days", "kind"), [
+    (8, 7, None), (7, 7, "soon"), (3, 7, "soon"), (1, 7, "soon"), (0, 7, "due"), (-1, 7, "overdue"),
+    (1, 0, None), (0, 0, "due"), (-5, 0, "overdue"),
+])
+def test_every_reminder_follows_one_rule_with_a_window_before_the_due_day(days_left, soon_days, kind):
+    today = dt.date(2026, 3, 9)
+
+    assert reminder_kind(today + dt.timedelta(days=days_left), today, soon_days=soon_days) == kind
 
 
 def test_no_reminder_once_published(mx, review):

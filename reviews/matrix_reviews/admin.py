@@ -1,0 +1,62 @@
+"""Matrix reviews in the admin: for looking things up and fixing an owner or a due day. Attesting (and
+withdrawing an attestation), ticking and signing off go through the review page
+(``reviews.matrix_reviews.services``), which checks who may and tells the people concerned; here the
+sign-off and the checklist are read-only."""
+
+from django.contrib import admin
+
+from ..models import AreaAttestation, MatrixReview, MatrixReviewItem
+
+
+class AttestationInline(admin.TabularInline):
+    model = AreaAttestation
+    extra = 0
+    can_delete = False  # withdrawn on the review page, which checks who may and that it is not signed off
+    fields = ["area_name", "attested_by", "attested_at", "comment"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ChecklistInline(admin.TabularInline):
+    model = MatrixReviewItem
+    extra = 0
+    can_delete = False
+    fields = ["kind", "subject_label", "text", "resolved", "resolution", "resolved_by", "cleared_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(MatrixReview)
+class MatrixReviewAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "period_start", "due_on", "owner", "signed_off_at", "signed_off_by"]
+    list_filter = [("signed_off_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["owner", "signed_off_by"]
+    date_hierarchy = "due_on"
+    raw_id_fields = ["owner"]
+    readonly_fields = ["period_start", "previous", "checklist_drawn_at", "signed_off_at", "signed_off_by", "notes",
+                       "created_at", "updated_at"]
+    fields = ["due_on", "owner", "period_start", "previous", "checklist_drawn_at", "signed_off_at", "signed_off_by",
+              "notes", "created_at", "updated_at"]
+    inlines = [AttestationInline, ChecklistInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # reviews are opened by the schedule (the daily task, a sign-off)
+
+
+@admin.register(AreaAttestation)
+class AreaAttestationAdmin(admin.ModelAdmin):
+    list_display = ["area_name", "review", "attested_by", "attested_at"]
+    list_select_related = ["review", "attested_by"]
+    search_fields = ["area_name", "attested_by__username", "attested_by__last_name", "comment"]
+    readonly_fields = ["review", "area", "area_name", "attested_by", "attested_at", "comment", "created_at",
+                       "updated_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # withdrawn on the review page (reviews.matrix_reviews.services.matrix_review_withdraw)
