@@ -327,7 +327,7 @@ SCENARIOS: tuple[Scenario, ...] = (
 
 # Drills: a simulated major incident, run through the real routing, timers and notifications.
 DRILL = Scenario(
-    "checkout-drill", "checkout", ("Game day: checkout down in {region}",),
+    "checkout-drill", "checkout", ("Drill: checkout down in {region}",),
     "Scheduled drill: the team practises a full checkout outage, war room and all.",
     (("extensive", "critical", 1),), 0, resolution="Drill complete: contained in time; debrief booked.",
     notes=("Drill: failover runbook followed step by step.",), details={"checkout_step": "Payment"},

@@ -7,6 +7,10 @@ reason "Demo organisation".
 The one deliberate gap: the deprecated "Legacy onboarding" area has no owner team, so the gap
 highlighting and ``lint`` have something real to show (its incidents fall back to the triage team).
 Vendor contacts confirmed long ago are shown as stale contacts too.
+
+The load that creates the matrix also gives it a past (``past``): set up about four months ago, then a
+few changes approved (and one rejected) since, so that time travel, "What changed" and the quarterly
+review have something to show.
 """
 
 from dataclasses import dataclass
@@ -17,6 +21,7 @@ from django.utils import timezone
 from matrix import models as m
 
 from .areas import build_areas, build_vendors
+from .past import build_past
 from .people import DEMO_PASSWORD, ROLE_LOGINS, RoleLogin, build_rotations, build_teams, build_users
 from .playbooks import build_playbooks
 from .policies import build_policies
@@ -46,6 +51,8 @@ def load_demo() -> DemoSummary:
     build_policies(tiers, areas, teams, users)
     playbooks = build_playbooks(areas, tiers)
     build_rules(teams, areas, tiers, playbooks)
-    shown = [m.ProductArea, m.Team, m.Rotation, m.Vendor, m.Tier, m.EscalationPolicy, m.RoutingRule, m.Playbook]
+    build_past(started=now)
+    shown = [m.ProductArea, m.Team, m.Rotation, m.Vendor, m.Tier, m.EscalationPolicy, m.RoutingRule, m.Playbook,
+             m.ChangeRequest]
     counts = {str(model._meta.verbose_name_plural): model.objects.count() for model in shown}
     return DemoSummary(counts=counts, logins=ROLE_LOGINS)
