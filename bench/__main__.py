@@ -17,7 +17,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "escalation_matrix.test_settings
 
 # (module name, whether it runs inside a transaction that is rolled back). The lateness bench commits
 # (a worker must see its rows), so it runs last.
-BENCHES = (("routing", True), ("matrix_page", True), ("filing", True), ("timer_sweep", True), ("lateness", False))
+BENCHES = (("routing", True), ("matrix_page", True), ("filing", True), ("timer_sweep", True), ("accuracy", True),
+           ("lateness", False))
 
 
 def main() -> int:
@@ -26,6 +27,10 @@ def main() -> int:
     parser.add_argument("--renders", type=int, default=15, help="renders of each page for the median")
     parser.add_argument("--filings", type=int, default=30, help="filings (and baseline creates) timed per size")
     parser.add_argument("--incidents", type=int, default=10_000, help="open incidents for the timer sweep")
+    parser.add_argument("--accuracy-incidents", type=int, default=100_000,
+                        help="incidents behind the routing-accuracy dashboards")
+    parser.add_argument("--accuracy-renders", type=int, default=9,
+                        help="renders of the routing-accuracy page (and metric calls) for the median")
     parser.add_argument("--only", nargs="+", choices=[name for name, _ in BENCHES], help="run only these")
     args = parser.parse_args()
 
@@ -40,7 +45,8 @@ def main() -> int:
     from . import report
 
     options = {"routing": {"decisions": args.decisions}, "matrix_page": {"renders": args.renders},
-               "filing": {"filings": args.filings}, "timer_sweep": {"incidents": args.incidents}, "lateness": {}}
+               "filing": {"filings": args.filings}, "timer_sweep": {"incidents": args.incidents},
+               "accuracy": {"incidents": args.accuracy_incidents, "renders": args.accuracy_renders}, "lateness": {}}
     setup_test_environment()
     # Nothing to serialize: each benchmark builds its own data (and serializing is slow).
     old_config = setup_databases(verbosity=0, interactive=False, aliases={"default"}, serialized_aliases=set())

@@ -64,6 +64,7 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
         out.append(("matrix page ÷ admin changelist", f"{ratio:.2f}×" if ratio else "n/a", "", ""))
     out += _filing_rows(results.get("filing", {}))
     out += _timer_sweep_rows(results.get("timer_sweep", {}))
+    out += _accuracy_rows(results.get("accuracy", {}))
     out += _lateness_rows(results.get("lateness", {}))
     return out
 
@@ -126,6 +127,48 @@ def _per_timer(sweep: dict) -> str:
     return f"{queries} ({queries / fired:.1f} per timer fired)" if fired else str(queries)
 
 
+def _accuracy_rows(a: dict) -> list[tuple[str, str, str, str]]:
+    if "crashed" in a:
+        return [("routing-accuracy dashboards", "CRASHED (see latest.json)", "≤ 1 s, constant queries", "FAIL")]
+    if not a:
+        return []
+    small, full = a["at_small"], a["at_full"]
+    if a["page_median_ms"] is None:
+        failed = next(r["error"] for r in (small, full, a) if r["status"] != 200)
+        return [(f"routing-accuracy page {a['page']}", f"page failed: {failed}", f"≤ {a['bar_ms']:.0f} ms", "FAIL")]
+
+    def times(ratio: float | None) -> str:
+        return f"{ratio:.1f}×" if ratio else "n/a"
+
+    return [
+        (f"routing-accuracy page {a['page']}, {a['incidents']:,} incidents: median",
+         f"{a['page_median_ms']:.0f} ms", f"≤ {a['bar_ms']:.0f} ms", _verdict(a["page_pass"])),
+        ("  rule_accuracy + tier_breach_rates + escalation_accuracy (median)", f"{a['metrics_median_ms']:.0f} ms",
+         f"≤ {a['bar_ms']:.0f} ms", _verdict(a["metrics_pass"])),
+        ("    each: " + " / ".join(a["each_metric_median_ms"]),
+         " / ".join(f"{ms:.0f}" for ms in a["each_metric_median_ms"].values()) + " ms", "", ""),
+        ("  baseline: one GROUP BY rule key of the same real incidents (median)", f"{a['baseline_median_ms']:.0f} ms",
+         "", ""),
+        ("  page ÷ baseline / metrics ÷ baseline",
+         f"{times(a['page_ratio_to_baseline'])} / {times(a['metrics_ratio_to_baseline'])}", "", ""),
+        (f"  queries: page / metrics, {a['small']:,} → {a['incidents']:,} incidents",
+         f"{small['page_queries']} → {full['page_queries']} / {small['metrics_queries']} → {full['metrics_queries']}",
+         "constant", _verdict(a["queries_constant"])),
+        (f"  page median at {a['small']:,} incidents", f"{small['page_median_ms']:.0f} ms", "", ""),
+        ("  slowest statement of the page", f"{full['statements'][0]['ms']:.0f} ms" if full["statements"] else "n/a",
+         "", ""),
+        *_jit_off_rows(a.get("with_jit_off")),
+    ]
+
+
+def _jit_off_rows(off: dict | None) -> list[tuple[str, str, str, str]]:
+    """The diagnostic: the same medians with PostgreSQL's JIT off for the connection."""
+    if not off or off["page_median_ms"] is None:
+        return []
+    return [("  diagnostic, PostgreSQL JIT off: page / metrics (median)",
+             f"{off['page_median_ms']:.0f} ms / {off['metrics_median_ms']:.0f} ms", "", "")]
+
+
 def _lateness_rows(late: dict) -> list[tuple[str, str, str, str]]:
     if "crashed" in late:
         return [("escalation lateness, live worker", "CRASHED (see latest.json)", "p99 ≤ 1.5 s", "FAIL")]
@@ -158,6 +201,10 @@ def write(results: dict) -> None:
     plan = results.get("timer_sweep", {}).get("claim_plan")
     if plan:
         print("\nEXPLAIN of the sweep's claim query:\n  " + plan.replace("\n", "\n  "))
+    accuracy = results.get("accuracy", {})
+    if accuracy.get("slowest_statement_plan") and not accuracy.get("page_pass"):
+        print("\nEXPLAIN ANALYZE of the routing-accuracy page's slowest statement:\n  "
+              + accuracy["slowest_statement_plan"].replace("\n", "\n  "))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2, default=str) + "\n")
     print(f"\nwritten: {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}")

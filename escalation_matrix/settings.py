@@ -97,6 +97,12 @@ TEMPLATES = [
 
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # PostgreSQL's JIT compiles any query whose estimated cost is high, which the metrics' GROUP BYs
+        # over 100,000 incidents reach: 0.5–1.5 s of compiling for 0.1 s of work (bench/accuracy.py). No
+        # query here runs long enough for JIT to pay off.
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options["options"] = (options.get("options", "") + " -c jit=off").strip()
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -287,9 +293,23 @@ MATRIX_CONTACT_STALE_DAYS = envint("MATRIX_CONTACT_STALE_DAYS", 90)
 # With approvals on, a change saved in the admin becomes a change request that an approver other than its
 # author must approve before the matrix changes (matrix.governance). Off: the admin saves directly.
 MATRIX_APPROVALS = envbool("MATRIX_APPROVALS", True)
+# Learning from misroutes: when this many of one rule's incidents within this many days were moved to one
+# team as misroutes, a change request refining the rule is drafted for a manager (incidents.learning).
+ROUTING_REFINE_THRESHOLD = envint("ROUTING_REFINE_THRESHOLD", 3)
+ROUTING_REFINE_DAYS = envint("ROUTING_REFINE_DAYS", 90)
 
 # Post-incident reviews: due this many of the owning team's business days after the resolve.
 REVIEW_DUE_BUSINESS_DAYS = envint("REVIEW_DUE_BUSINESS_DAYS", 5)
+
+# The quarterly matrix review (reviews.matrix_reviews): due this many days after the last sign-off (or the
+# first deploy); run by this user (a username; empty: the first active member of the Managers group).
+MATRIX_REVIEW_INTERVAL_DAYS = envint("MATRIX_REVIEW_INTERVAL_DAYS", 91)
+MATRIX_REVIEW_OWNER = os.environ.get("MATRIX_REVIEW_OWNER", "")
+# Its checklist lists rules right first time in fewer than this share (percent) of their incidents, and tiers
+# breached in more than this share; only rules and tiers with at least MATRIX_REVIEW_MIN_INCIDENTS count.
+MATRIX_REVIEW_RULE_ACCURACY_MIN = envint("MATRIX_REVIEW_RULE_ACCURACY_MIN", 80)
+MATRIX_REVIEW_BREACH_RATE_MAX = envint("MATRIX_REVIEW_BREACH_RATE_MAX", 20)
+MATRIX_REVIEW_MIN_INCIDENTS = envint("MATRIX_REVIEW_MIN_INCIDENTS", 5)
 
 # Production hardening; `manage.py check --deploy` must be clean with DEBUG off.
 if not DEBUG:
