@@ -5,21 +5,13 @@ and ticks the playbook checklist."""
 import re
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from playwright.sync_api import expect
 
 from incidents.models import Incident
 from incidents.tests.factories import incident_matrix
-from matrix.tests.browser import browser_page
+from matrix.tests.browser import browser_page, session_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def session_of(user) -> str:
-    client = Client()
-    client.force_login(user)
-    return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
 @pytest.fixture

@@ -28,3 +28,12 @@ def browser_page(live_server_url: str, session_key: str | None = None):
             yield context.new_page()
         finally:
             browser.close()
+
+
+def session_of(user) -> str:
+    """A logged-in session key for ``user`` (for ``browser_page``): no login form to fill in every test."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
