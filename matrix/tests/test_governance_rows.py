@@ -10,9 +10,8 @@ from matrix.tests.test_admin import admin_form_data, change_url
 from matrix.tests.test_governance_admin import decide, messages_of, text
 from notifications.models import Notification
 
-# The people of test_governance_admin: morgan (a manager) proposes, daniel (an approver) decides.
-approvals_on, morgan, daniel = governance.approvals_on, governance.morgan, governance.daniel
-morgan_client, daniel_client = governance.morgan_client, governance.daniel_client
+# morgan (a manager) proposes, daniel (an approver) decides: matrix/tests/conftest.py.
+approvals_on = governance.approvals_on
 
 pytestmark = pytest.mark.django_db
 
