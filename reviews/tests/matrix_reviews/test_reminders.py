@@ -1,7 +1,7 @@
 """The review's reminders: 14, 7 and 1 days before it is due and daily once overdue, to its owner and every
 area owner who still has an area to attest — once per person per day, however often the task runs.
 
-The review opens on 6 January 2026 due Monday 6 April (``matrix_review_support``): its reminders fall on
+The review opens on 6 January 2026 due Monday 6 April (``support``): its reminders fall on
 23 March (14 days), 30 March (7 days), 5 April (1 day), and every day from 7 April.
 """
 
@@ -15,21 +15,11 @@ from reviews.matrix_reviews.reminders import reminder_kind
 from reviews.matrix_reviews.services import matrix_review_attest, matrix_review_sign_off
 from reviews.matrix_reviews.tasks import send_matrix_review_reminders
 
-from .matrix_review_support import FIRST_DUE, attest_all, open_review, org
+from .support import FIRST_DUE, attest_all
 
 pytestmark = pytest.mark.django_db
 
 EVERYONE = ["lena", "max", "nora", "pete"]  # the owner (Max) and the owners of Checkout and Search
-
-
-@pytest.fixture
-def mx():
-    return org()
-
-
-@pytest.fixture
-def review(mx):
-    return open_review()
 
 
 def on(month: int, day: int, hour: int = 8) -> dt.datetime:

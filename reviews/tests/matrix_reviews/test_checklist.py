@@ -16,16 +16,11 @@ from reviews.matrix_reviews.services import (
 )
 from reviews.models import MatrixReviewItemKind as Kind
 
-from .matrix_review_support import START, open_review, org
+from .support import START, open_review
 
 pytestmark = pytest.mark.django_db
 
 LATER = MONDAY + dt.timedelta(days=1)  # after the incidents below, inside the review's period
-
-
-@pytest.fixture
-def mx():
-    return org()
 
 
 def gaps(review, kind=None) -> list[tuple[str, str, str]]:

@@ -21,14 +21,9 @@ from reviews.matrix_reviews.services import (
 from reviews.matrix_reviews.tasks import send_matrix_review_reminders
 from reviews.models import MatrixReview, MatrixReviewStatus
 
-from .matrix_review_support import FIRST_DUE, START, attest_all, open_review, org, told
+from .support import FIRST_DUE, START, attest_all, open_review, told
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def mx():
-    return org()
 
 
 def run_task_on(when: dt.datetime) -> dict:

@@ -10,7 +10,7 @@ from matrix.tests.browser import browser_page, session_of
 from reviews.matrix_reviews.services import matrix_review_attest
 from reviews.models import AreaAttestation, MatrixReview
 
-from .matrix_review_support import open_review, org
+from .support import open_review, org
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -19,21 +19,11 @@ from reviews.matrix_reviews.services import (
 )
 from reviews.models import AreaAttestation, MatrixReviewItemKind
 
-from .matrix_review_support import START, attest_all, open_review, org
+from .support import START, attest_all
 
 pytestmark = pytest.mark.django_db
 
 WHEN = START + dt.timedelta(days=20)
-
-
-@pytest.fixture
-def mx():
-    return org()
-
-
-@pytest.fixture
-def review(mx):
-    return open_review()
 
 
 def test_an_areas_owners_are_its_product_manager_lead_engineer_and_owner_teams_leads_and_managers(mx):

@@ -18,9 +18,9 @@ from reviews.matrix_reviews.evidence import evidence_pack, evidence_summary
 from reviews.matrix_reviews.services import matrix_review_sign_off
 from reviews.models import PostIncidentReview
 from reviews.services import review_publish, review_save
+from reviews.tests.factories import scheduled_drill
 
-from .factories import scheduled_drill
-from .matrix_review_support import attest_all, client_for, open_review, org
+from .support import attest_all, client_for, open_review
 
 pytestmark = pytest.mark.django_db
 
@@ -29,11 +29,6 @@ NOW = MONDAY + dt.timedelta(days=7)
 
 def at(minutes: float) -> dt.datetime:
     return MONDAY + dt.timedelta(minutes=minutes)
-
-
-@pytest.fixture
-def mx():
-    return org()
 
 
 def misroute(mx, title: str, when: dt.datetime):

@@ -10,19 +10,9 @@ from matrix.hooks import change_request_origins
 from matrix.models import ChangeRequest, ProductArea
 from reviews.models import AreaAttestation, MatrixReview, MatrixReviewItemKind
 
-from .matrix_review_support import attest_all, client_for, open_review, org
+from .support import attest_all, client_for
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def mx():
-    return org()
-
-
-@pytest.fixture
-def review(mx):
-    return open_review()
 
 
 def detail(review) -> str:
