@@ -67,6 +67,9 @@ def notify_reminder(review: MatrixReview, *, kind: str, today: dt.date, recipien
         if areas:
             lines += ["", "Please attest your areas (\"ownership and contacts confirmed\"), or ask for a change:",
                       *[f"- {name}" for name in areas]]
+        elif user.pk != review.owner_id:
+            lines += ["", "Your areas are attested: thank you. If something changes before the sign-off, withdraw "
+                          "the attestation or ask for a change on the review."]
         if user.pk == review.owner_id:
             lines += ["", "You run this review: work through its checklist and get it signed off."]
         lines += ["", review_url(review, "#areas")]

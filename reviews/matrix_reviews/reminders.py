@@ -9,8 +9,8 @@ A reminder that a day's run missed (beat was down) is caught up by the next run 
 Each is sent once per person (its dedupe key names the due day and the kind; an overdue one names the day
 too), so a second run on one day tells nobody twice, and each person gets one message a day at most.
 
-Recipients: the review's owner, and each area owner who still has an area to attest — with the list of
-those areas. Owners whose areas are all attested have done their part and are left in peace.
+Recipients: the review's owner and every area owner (the issue's words), each with the list of their
+areas still to attest; an owner whose areas are all attested is told so, and when the review is due.
 Days are counted in the project's time zone (``TIME_ZONE``).
 """
 
@@ -48,14 +48,17 @@ def reminder_kind(due_on: dt.date, today: dt.date) -> str | None:
 
 
 def reminder_recipients(review: MatrixReview) -> dict:
-    """Person → names of the areas they still have to attest; the owner is always in (four queries)."""
+    """Person → names of the areas they still have to attest (empty once all are attested): every area
+    owner, and the review's owner (four queries)."""
     attested = set(AreaAttestation.objects.filter(review=review).values_list("area_id", flat=True))
-    areas = [a for a in ProductArea.objects.order_by("name") if a.pk not in attested]
+    areas = list(ProductArea.objects.order_by("name"))
     owners = area_owners(areas)
     people: dict = {}
     for area in areas:
         for user in owners[area.pk]:
-            people.setdefault(user, []).append(area.name)
+            to_attest = people.setdefault(user, [])
+            if area.pk not in attested:
+                to_attest.append(area.name)
     if review.owner is not None and review.owner.is_active:
         people.setdefault(review.owner, [])
     return people

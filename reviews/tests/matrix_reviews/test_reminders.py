@@ -103,12 +103,16 @@ def test_once_overdue_everyone_is_reminded_every_day_once(review):
         "Quarterly matrix review overdue (was due Mon 6 Apr 2026)"}
 
 
-def test_owners_whose_areas_are_all_attested_are_no_longer_reminded(mx, review):
+def test_owners_whose_areas_are_all_attested_are_still_reminded_and_told_they_are_done(mx, review):
     matrix_review_attest(review=review, area="search", user=mx["pete"])
 
     run_task_on(3, 30)
 
-    assert reminded("d7") == ["lena", "max", "nora"]  # Pete attested Search, his only area
+    assert reminded("d7") == EVERYONE  # every area owner, as the issue asks: Pete attested Search, his only area
+    pete = Notification.objects.get(payload__event="matrix_review_d7", user=mx["pete"])
+    assert pete.payload["areas"] == [] and "Your areas are attested" in pete.body
+    nora = Notification.objects.get(payload__event="matrix_review_d7", user=mx["nora"])
+    assert "Your areas are attested" not in nora.body and "- Checkout" in nora.body
 
 
 def test_the_owner_is_reminded_until_sign_off_even_when_every_area_is_attested(mx, review):
@@ -116,8 +120,8 @@ def test_the_owner_is_reminded_until_sign_off_even_when_every_area_is_attested(m
 
     run_task_on(4, 5)
 
-    assert reminded("d1") == ["max"]
-    assert "You run this review" in Notification.objects.get(payload__event="matrix_review_d1").body
+    assert reminded("d1") == EVERYONE
+    assert "You run this review" in Notification.objects.get(payload__event="matrix_review_d1", user=mx["max"]).body
 
 
 def test_on_call_responders_and_managers_who_own_nothing_are_not_reminded(mx, review):
