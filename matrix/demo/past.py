@@ -96,8 +96,8 @@ CHAPTERS = [
     Chapter(75, "Mobile team formed: it takes the apps over from Platform", (
         Edit(m.ProductArea, {"key": "mobile-app"}, before={"owner_team": Key(m.Team, "platform")}),
     )),
-    Chapter(60, "Refunds kept reaching tier 1 first: send them to Payments", (
-        Edit(m.RoutingRule, {"key": "refunds-chargebacks"}, added=True),
+    Chapter(60, "Disputes reached tier 1 first: the refunds rule takes them", (
+        Edit(m.RoutingRule, {"key": "refunds-chargebacks"}, before={"keywords": "refund, chargeback"}),
     )),
     Chapter(40, "Checkout SEV1 review: bring SRE's lead in sooner", (
         Edit(m.EscalationPolicy, {"key": "checkout-sev1"}, before={"description": CHECKOUT_SEV1_BEFORE}),
