@@ -7,10 +7,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from .cache import current_snapshot
 from .matrix_file import export_data
-from .routing import Router
 from .serializers import RoutePreviewSerializer, RouteQuerySerializer
-from .snapshot import MatrixSnapshot
 
 
 class MatrixView(APIView):
@@ -42,7 +41,7 @@ class RoutePreviewView(APIView):
     )
     def get(self, request: Request) -> Response:
         now = timezone.now()
-        query = RouteQuerySerializer(data=request.query_params, context={"router": Router(MatrixSnapshot(now=now))})
+        query = RouteQuerySerializer(data=request.query_params, context={"router": current_snapshot(now).router})
         query.is_valid(raise_exception=True)
         decision = query.validated_data["decision"]
         return Response(RoutePreviewSerializer(decision, context={"filed_at": now}).data)

@@ -17,9 +17,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from escalation_matrix.roles import is_manager
+from matrix.cache import current_snapshot
 from matrix.models import Team
 from matrix.routing import Router
-from matrix.snapshot import MatrixSnapshot
 from notifications.dispatch import PUBLISH_RETRY_POLICY
 
 from .. import notify
@@ -104,7 +104,7 @@ def incident_reassign(*, incident: Incident | int, user, team: str, reason: str,
                        text=f"Handed off by {person(user)} from {handoff.from_team.name} to {to_team.name}: {reason}. "
                             f"{to_team.name} must accept by {hhmm(timer.due_at, now)}.",
                        data={"handoff": handoff.pk, "from": handoff.from_team.key, "to": to_team.key})
-        notify.notify_moved(incident, handoff, MatrixSnapshot(now))
+        notify.notify_moved(incident, handoff, current_snapshot(now))
     return handoff
 
 
@@ -163,7 +163,7 @@ def incident_flag_misroute(*, incident: Incident | int, user, team: str, reason:
             incident=incident, kind=HandoffKind.MISROUTE, from_team=incident.team, to_team=to_team, reason=reason,
             wrong_team=True, requested_by=user, requested_at=now, state=HandoffState.ACCEPTED, accepted_at=now,
         )
-        snapshot = MatrixSnapshot(now)
+        snapshot = current_snapshot(now)
         policy = Router(snapshot).best(snapshot.policies, incident.product_area, incident.tier, to_team)
         incident.team = to_team
         incident.escalation_snapshot = freeze_policy(policy)

@@ -16,7 +16,7 @@ import datetime as dt
 
 from django.db import transaction
 
-from matrix.snapshot import MatrixSnapshot
+from matrix.cache import current_snapshot
 
 from .. import notify
 from ..models import (
@@ -167,7 +167,7 @@ def incident_reopen(*, incident: Incident | int, user, reason: str, now: dt.date
         incident.save()
         timeline_write(incident=incident, kind=TimelineKind.REOPENED, at=now, actor=user,
                        text=f"Reopened by {person(user)}: {reason}", data={"round": round_})
-        notify.notify_reopened(incident, MatrixSnapshot(now), round_=round_, reason=reason)
+        notify.notify_reopened(incident, current_snapshot(now), round_=round_, reason=reason)
     return incident
 
 

@@ -65,7 +65,7 @@ def file_incident(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, filing_success_message(incident, decision, snapshot=snapshot))
             return redirect("incidents:detail", incident.pk)
-    preview = filing_preview(request.POST) if decision is not None else None
+    preview = filing_preview(request.POST, snapshot=snapshot) if decision is not None else None
     return _filing_page(request, form, preview, status=400)
 
 

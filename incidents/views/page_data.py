@@ -50,34 +50,32 @@ def route_request(data: QueryDict) -> RouteRequest:
     )
 
 
-def route_filing(data: QueryDict, now: dt.datetime | None = None, *,
-                 snapshot: MatrixSnapshot | None = None) -> RoutingDecision:
-    """Where the incident goes; raises ``RoutingError`` naming the field at fault.
-
-    Pass the request's ``snapshot`` to read the matrix once for routing, the form and the filing."""
-    return (snapshot if snapshot is not None else MatrixSnapshot(now)).router.route(route_request(data))
+def route_filing(data: QueryDict, *, snapshot: MatrixSnapshot) -> RoutingDecision:
+    """Where the incident goes; raises ``RoutingError`` naming the field at fault. One ``snapshot`` (the
+    request's) serves the routing, the form and the filing: the matrix is read once."""
+    return snapshot.router.route(route_request(data))
 
 
-def triage_fields_of(decision: RoutingDecision | None, *,
-                     snapshot: MatrixSnapshot | None = None) -> list[m.TriageField]:
+def triage_fields_of(decision: RoutingDecision | None, *, snapshot: MatrixSnapshot) -> list[m.TriageField]:
     if decision is None or decision.playbook is None:
         return []
-    if snapshot is not None:
-        return snapshot.triage_fields(decision.playbook.pk)  # remembered there for the filing's own check
-    return list(decision.playbook.triage_fields.all())
+    return snapshot.triage_fields(decision.playbook.pk)  # remembered there for the filing's own check
 
 
-def filing_preview(data: QueryDict, now: dt.datetime | None = None) -> FilingPreview:
+def filing_preview(data: QueryDict, now: dt.datetime | None = None, *,
+                   snapshot: MatrixSnapshot | None = None) -> FilingPreview:
     """Where the incident would go if filed now; raises ``RoutingError`` naming the field at fault."""
     now = now or timezone.now()
-    preview = route_preview(route_request(data), now)
+    snapshot = snapshot or current_snapshot(now)
+    preview = route_preview(route_request(data), now, snapshot=snapshot)
     decision = preview.decision
     deadlines = {
         kind: deadline(team=decision.team, start=now, minutes=getattr(decision.tier, f"{kind}_minutes"),
                        clock=decision.tier.clock)
         for kind in ("acknowledge", "contain", "resolve")
     }
-    return FilingPreview(route=preview, deadlines=deadlines, triage_fields=triage_fields_of(decision))
+    fields = triage_fields_of(decision, snapshot=snapshot)
+    return FilingPreview(route=preview, deadlines=deadlines, triage_fields=fields)
 
 
 def filing_success_message(incident: Incident, decision: RoutingDecision | None, *,
