@@ -13,7 +13,8 @@ class ActionItemInline(admin.TabularInline):
     model = ActionItem
     extra = 0
     fields = ["title", "owner", "due_on", "status", "finished_at"]
-    readonly_fields = ["finished_at"]
+    # Status moves on the review page or My action items (``action_item_set_status`` stamps finished_at).
+    readonly_fields = ["status", "finished_at"]
     raw_id_fields = ["owner"]
 
 
@@ -63,7 +64,7 @@ class ActionItemAdmin(admin.ModelAdmin):
     list_select_related = ["owner", "review"]
     search_fields = ["title", "owner__username", "owner__last_name", "=review__incident__id"]
     raw_id_fields = ["review", "owner", "created_by"]
-    readonly_fields = ["finished_at", "created_at", "updated_at"]
+    readonly_fields = ["status", "finished_at", "created_at", "updated_at"]  # status: see ActionItemInline
 
 
 @admin.register(ReviewFeedback)

@@ -96,3 +96,16 @@ def test_the_admin_lists_and_shows_reviews_action_items_and_feedback(manager_cli
         changelist = manager_client.get(reverse(f"admin:reviews_{model}_changelist"))
         assert changelist.status_code == 200 and f'href="{change}' in changelist.content.decode()
         assert manager_client.get(change).status_code == 200
+
+
+def test_the_admin_does_not_move_an_action_items_status_which_would_leave_finished_at_wrong(manager_client, mx,
+                                                                                            reviews):
+    item = action_item_add(review=reviews["draft"], user=mx["lena"], title="Canary", owner=mx["pat"],
+                           due_on=dt.date(2030, 1, 1))
+
+    review_page = manager_client.get(reverse("admin:reviews_postincidentreview_change", args=[item.review_id]))
+    item_page = manager_client.get(reverse("admin:reviews_actionitem_change", args=[item.pk]))
+
+    assert 'name="action_items-0-due_on"' in review_page.content.decode()  # the row is there, editable
+    assert 'name="action_items-0-status"' not in review_page.content.decode()
+    assert 'name="due_on"' in item_page.content.decode() and 'name="status"' not in item_page.content.decode()
