@@ -4,7 +4,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from urllib.parse import urlparse
 
@@ -141,35 +140,21 @@ def _publish_to(url: str) -> None:
 
 @pytest.fixture
 def celery_processes(transactional_db, tmp_path, settings):
-    """A real Celery worker and beat, as subprocesses, on real Redis and this test's database.
+    """The Procfile's background processes (clock, sender, worker, beat) as in production, on real Redis and
+    this test's database (``escalation_matrix.testing``).
 
     Use with ``@pytest.mark.services`` (they need PostgreSQL and Redis); rows the test commits are
-    visible to the worker. Yields a ``start(name)`` / ``kill(name, sig)`` controller; ``private_redis()``
-    moves the processes started after it, and this process's publishing, to a Redis of the test's own;
-    ``filesystem_broker()`` moves the processes to kombu's filesystem transport.
+    visible to them. ``start(name)`` / ``start_all()`` / ``kill(name, sig)`` control them;
+    ``private_redis()`` moves the processes started after it, and this process's publishing, to a Redis of
+    the test's own; ``filesystem_broker()`` moves them to kombu's filesystem transport; ``receiver(delay)``
+    starts a real HTTP and SMTP receiver and sends the processes' e-mail to it.
     """
-    db = settings.DATABASES["default"]
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "escalation_matrix.test_settings",
-        "DATABASE_URL": (
-            f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-        ),
-        "VAR_DIR": str(tmp_path),
-        "HEARTBEAT_SECONDS": "1",
-    }
-    celery = [sys.executable, "-m", "celery", "-A", "escalation_matrix"]
-    commands = {
-        "worker": [*celery, "worker", "--loglevel", "WARNING", "--concurrency", "2", "--pool", "threads",
-                   "--without-gossip", "--without-mingle", "-n", f"test-{os.getpid()}@%h"],
-        "beat": [*celery, "beat", "--loglevel", "WARNING", "--schedule", str(tmp_path / "beat-schedule")],
-    }
+    from escalation_matrix.testing import BackgroundProcesses, production_env
+    from notifications.tests.receiver import ReceiverProcess
 
-    class Processes:
-        def __init__(self) -> None:
-            self.env = env  # what the processes start with (their database, broker and VAR_DIR)
-            self.running: dict[str, subprocess.Popen] = {}
-            self.redis: PrivateRedis | None = None
+    class Processes(BackgroundProcesses):
+        redis: PrivateRedis | None = None
+        receivers: list = []
 
         def private_redis(self) -> PrivateRedis:
             """Start a Redis of this test's own and use it from now on, as broker and (if Redis is the cache)
@@ -177,7 +162,7 @@ def celery_processes(transactional_db, tmp_path, settings):
             (tmp_path / "redis").mkdir(exist_ok=True)
             self.redis = PrivateRedis(tmp_path / "redis")
             self.redis.start()
-            env["REDIS_URL"] = self.redis.url
+            self.env["REDIS_URL"] = self.redis.url
             _publish_to(self.redis.url)
             cache = settings.CACHES["default"]
             if cache["BACKEND"].endswith("RedisCache"):
@@ -187,44 +172,26 @@ def celery_processes(transactional_db, tmp_path, settings):
         def filesystem_broker(self):
             """Run the processes started after it on kombu's filesystem transport, as ``make run`` does
             without ``REDIS_URL``; returns the folder that holds the queued messages."""
-            env.pop("REDIS_URL", None)
+            self.env.pop("REDIS_URL", None)
             return tmp_path / "broker" / "queue"
 
-        def start(self, name: str):
-            log = open(tmp_path / f"{name}.log", "ab")
-            self.running[name] = subprocess.Popen(commands[name], env=env, stdout=log, stderr=log)
-            return self.running[name]
+        def receiver(self, delay: float = 0.0) -> ReceiverProcess:
+            """A real HTTP and SMTP receiver in a process of its own; the processes started after it send
+            their e-mail to it. Webhook targets go under ``receiver.http_url``."""
+            (tmp_path / "receiver").mkdir(exist_ok=True)
+            receiver = ReceiverProcess(tmp_path / "receiver", delay=delay).start()
+            self.receivers.append(receiver)
+            self.env.update(EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(receiver.smtp_port))
+            return receiver
 
-        def kill(self, name: str, sig=signal.SIGTERM) -> None:
-            proc = self.running.pop(name, None)
-            if proc and proc.poll() is None:
-                proc.send_signal(sig)
-                try:
-                    proc.wait(10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
-
-        def log(self, name: str) -> str:
-            path = tmp_path / f"{name}.log"
-            return path.read_text(errors="replace") if path.exists() else ""
-
-        def wait_for(self, predicate, timeout: float = 30, what: str = "condition"):
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                result = predicate()
-                if result:
-                    return result
-                time.sleep(0.2)
-            raise AssertionError(f"timed out waiting for {what}\n--- worker log ---\n{self.log('worker')}"
-                                 f"\n--- beat log ---\n{self.log('beat')}")
-
-    processes = Processes()
+    processes = Processes(tmp_path, production_env(settings.DATABASES["default"], tmp_path))
+    processes.receivers = []
     yield processes
     if processes.redis is not None:
         processes.redis.thaw()  # a frozen broker would hold up the processes' warm shutdown
-    for name in list(processes.running):
-        processes.kill(name)
+    processes.stop_all()
+    for receiver in processes.receivers:
+        receiver.stop()
     if processes.redis is not None:
         processes.redis.stop()
         _publish_to(settings.CELERY_BROKER_URL)

@@ -1,22 +1,33 @@
-"""Celery beat's scheduler, recording a "beat" heartbeat so /healthz can tell that beat is alive."""
+"""Celery beat's scheduler, recording beat's heartbeat: alive, and when it last managed to publish a task.
+
+Beat can be alive and still unable to send anything (the broker is down), so /healthz reads both: the
+heartbeat comes from beat's own loop, ``published_at`` from the last publish that succeeded.
+"""
 
 import time
 
 from celery.beat import PersistentScheduler
+from django.utils import timezone
 
 
 class HeartbeatScheduler(PersistentScheduler):
-    heartbeat_every = 5.0  # seconds; a DB write per beat tick would be wasteful
     _last_heartbeat = 0.0
+    _published_at = None
+
+    def apply_async(self, *args, **kwargs):
+        result = super().apply_async(*args, **kwargs)  # raises SchedulingError when the publish failed
+        self._published_at = timezone.now()
+        return result
 
     def tick(self, *args, **kwargs):
+        from .liveness import beat_every, heartbeat_record
+
+        every = beat_every()
         now = time.monotonic()
-        if now - self._last_heartbeat >= self.heartbeat_every:
+        if now - self._last_heartbeat >= every:
             self._last_heartbeat = now
             try:
-                from .health import heartbeat_record
-
-                heartbeat_record(name="beat")
+                heartbeat_record(kind="beat", published_at=self._published_at)
             except Exception:
                 self.logger.exception("could not record the beat heartbeat")
-        return min(super().tick(*args, **kwargs), self.heartbeat_every)
+        return min(super().tick(*args, **kwargs), every)

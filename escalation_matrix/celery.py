@@ -13,7 +13,7 @@ import time
 import uuid
 
 from celery import Celery
-from celery.signals import after_setup_logger
+from celery.signals import after_setup_logger, worker_process_init, worker_ready, worker_shutdown
 from kombu.exceptions import OperationalError
 from kombu.transport import filesystem as kombu_filesystem
 from kombu.transport import redis as kombu_redis
@@ -133,3 +133,30 @@ def _quiet_per_task_logs(**kwargs) -> None:
     if os.environ.get("LOG_TASKS") != "1":
         for name in _PER_TASK_LOGGERS:
             logging.getLogger(name).setLevel(logging.WARNING)
+
+
+# Each worker shows it is alive, and which queues it serves, with a heartbeat of its own (``liveness``):
+# /healthz reads it, and so does the outbox sweep before it takes back a claimed notification.
+@worker_ready.connect
+def _start_heartbeat(sender, **kwargs) -> None:
+    from .liveness import heartbeat_start
+
+    heartbeat_start(kind="worker", queues=",".join(sorted(sender.app.amqp.queues.consume_from)))
+
+
+@worker_process_init.connect
+def _start_pool_process_heartbeat(**kwargs) -> None:
+    """A prefork pool child sends what it claims: it beats on its own (a thread does not survive a fork)."""
+    from .liveness import heartbeat_start
+
+    heartbeat_start(kind="process")
+
+
+@worker_shutdown.connect
+def _forget_heartbeat(**kwargs) -> None:
+    from .liveness import heartbeat_forget
+
+    try:
+        heartbeat_forget()
+    except Exception:  # the database may be why it stops; the row then goes stale on its own
+        logging.getLogger(__name__).warning("could not remove this worker's heartbeat", exc_info=True)

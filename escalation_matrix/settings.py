@@ -96,7 +96,11 @@ TEMPLATES = [
 ]
 
 if os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    # Connections are kept for a minute and checked before each request or task reuses one: after a
+    # failover, a restart or a pooler dropping them, the first request opens a fresh one instead of failing.
+    DATABASES = {
+        "default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60, conn_health_checks=True)
+    }
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # PostgreSQL's JIT compiles any query whose estimated cost is high, which the metrics' GROUP BYs
         # over 100,000 incidents reach: 0.5–1.5 s of compiling for 0.1 s of work (bench/accuracy.py). No
@@ -202,6 +206,16 @@ else:
         "control_folder": str(BROKER_DIR / "control"),  # kombu's default is ./control, inside the checkout
     }
 CELERY_TASK_IGNORE_RESULT = True
+# Three queues, each with workers of its own (Procfile): the timer sweep never waits behind a slow mail
+# server, and deliveries never wait behind reminders. Everything not routed here goes to "celery".
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "incidents.tasks.timers_tick": {"queue": "timers"},
+    "notifications.tasks.sweep_notifications": {"queue": "timers"},
+    "notifications.tasks.deliver_notifications": {"queue": "notifications"},
+}
+# A worker takes one message per pool slot at a time: a killed worker strands no others in its memory.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # The worker and beat outlive any broker outage: they retry connecting forever (Celery's default gives up
 # after 100 attempts, about 50 minutes).
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -211,22 +225,23 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULER = "escalation_matrix.beat:HeartbeatScheduler"
+# Each worker and beat writes a heartbeat this often; one silent for HEARTBEAT_DEAD_SECONDS is dead
+# (escalation_matrix.liveness): /healthz says so, and the outbox takes back what it had claimed.
+HEARTBEAT_SECONDS = envint("HEARTBEAT_SECONDS", 2)
+HEARTBEAT_DEAD_SECONDS = envint("HEARTBEAT_DEAD_SECONDS", 10)
 CELERY_BEAT_SCHEDULE = {
-    "worker-heartbeat": {
-        "task": "escalation_matrix.tasks.worker_heartbeat",
-        "schedule": float(envint("HEARTBEAT_SECONDS", 10)),
-    },
     # Incident timers: the sweep claims what is due each second; a tick nobody ran in time expires.
     "incident-timers": {
         "task": "incidents.tasks.timers_tick",
         "schedule": 1.0,
         "options": {"expires": 1},
     },
-    # The outbox's safety net: re-dispatches notifications whose broker message was lost.
+    # The outbox's safety net: re-dispatches notifications whose broker message was lost, and takes back
+    # claims of dead workers. Every few seconds, so a page held by a killed worker is seconds late, not minutes.
     "notifications-sweep": {
         "task": "notifications.tasks.sweep_notifications",
-        "schedule": 10.0,
-        "options": {"expires": 10},
+        "schedule": 3.0,
+        "options": {"expires": 3},
     },
     # Post-incident reviews and action items: due and overdue reminders, once a day (in TIME_ZONE).
     "review-reminders": {
@@ -287,6 +302,14 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
 }
+
+# Notifications: every send gives up after NOTIFICATION_TIMEOUT_SECONDS (far inside the seconds a dead
+# worker's claim is kept); a delivery task sends its batch on up to NOTIFICATION_SEND_THREADS connections at
+# once, so a burst to a slow receiver drains in seconds; a message is dead-lettered after
+# NOTIFICATION_MAX_ATTEMPTS attempts.
+NOTIFICATION_TIMEOUT_SECONDS = envint("NOTIFICATION_TIMEOUT_SECONDS", 5)
+NOTIFICATION_SEND_THREADS = envint("NOTIFICATION_SEND_THREADS", 20)
+NOTIFICATION_MAX_ATTEMPTS = envint("NOTIFICATION_MAX_ATTEMPTS", 6)
 
 # Matrix governance.
 MATRIX_CONTACT_STALE_DAYS = envint("MATRIX_CONTACT_STALE_DAYS", 90)

@@ -28,6 +28,10 @@ from .models import Channel, Notification
 USER_AGENT = "EscalationMatrix-Notifications/1.0"
 SIGNATURE_HEADER = "X-Escalation-Signature"
 TIMESTAMP_HEADER = "X-Escalation-Timestamp"
+# Every attempt at one notification carries the same identity, so a receiver can drop a repeat (delivery is
+# at least once: docs/operations.md). Webhooks get it in both headers; e-mail as its Message-ID.
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+DELIVERY_HEADER = "X-Escalation-Delivery"
 
 
 class DeliveryError(Exception):
@@ -42,6 +46,17 @@ def channel_send(notification: Notification) -> None:
     SENDERS[notification.channel](notification)
 
 
+def delivery_id(notification: Notification) -> str:
+    """The same for every attempt at this notification, and for no other: its id and a digest of its dedupe key
+    (so two databases' notification 7 never share one)."""
+    return f"{notification.pk}-{hashlib.sha256(notification.dedupe_key.encode()).hexdigest()[:16]}"
+
+
+def message_id(notification: Notification) -> str:
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(">") or "escalation-matrix.invalid"
+    return f"<notification-{delivery_id(notification)}@{domain}>"
+
+
 # --- email ------------------------------------------------------------------------------------------
 def send_email(notification: Notification) -> None:
     # Django's console backend in development: the worker's output shows every email.
@@ -52,7 +67,11 @@ def send_email(notification: Notification) -> None:
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[notification.target],
         connection=connection,
-        headers={"Auto-Submitted": "auto-generated"},  # RFC 3834: no out-of-office replies to the outbox
+        headers={
+            "Auto-Submitted": "auto-generated",  # RFC 3834: no out-of-office replies to the outbox
+            "Message-ID": message_id(notification),
+            DELIVERY_HEADER: delivery_id(notification),
+        },
     )
     try:
         sent = message.send()
@@ -107,18 +126,24 @@ def sign(body: bytes, secret: str) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+def identity_headers(notification: Notification) -> dict[str, str]:
+    return {IDEMPOTENCY_HEADER: delivery_id(notification), DELIVERY_HEADER: delivery_id(notification)}
+
+
+# Slack's and Teams' incoming webhooks cannot update a message they posted, so a repeat is a second post
+# there (with the same identity headers, which they ignore); see docs/operations.md.
 def send_slack(notification: Notification) -> None:
-    _post(notification.target, _encode(slack_message(notification)))
+    _post(notification.target, _encode(slack_message(notification)), identity_headers(notification))
 
 
 def send_teams(notification: Notification) -> None:
-    _post(notification.target, _encode(teams_message(notification)))
+    _post(notification.target, _encode(teams_message(notification)), identity_headers(notification))
 
 
 def send_webhook(notification: Notification) -> None:
     now = timezone.now()
     body = _encode(webhook_message(notification, sent_at=now.isoformat()))
-    headers = {TIMESTAMP_HEADER: str(int(now.timestamp()))}
+    headers = {TIMESTAMP_HEADER: str(int(now.timestamp())), **identity_headers(notification)}
     if notification.secret:
         headers[SIGNATURE_HEADER] = sign(body, notification.secret)
     _post(notification.target, body, headers)
@@ -182,8 +207,10 @@ def _post(url: str, body: bytes, headers: dict[str, str] | None = None) -> None:
         with _opener.open(request, timeout=timeout_seconds()) as response:
             status = response.status
     except urllib.error.HTTPError as exc:
-        detail = exc.read(300).decode(errors="replace").strip() if exc.fp else ""
-        raise DeliveryError(f"{host} answered HTTP {exc.code}" + (f": {detail}" if detail else "")) from exc
+        # The status and its standard reason only: the remote body is the receiver's to keep (it may be an
+        # internal page), never ours to store where the admin shows it.
+        reason = http.client.responses.get(exc.code, "")
+        raise DeliveryError(f"{host} answered HTTP {exc.code} {reason}".rstrip()) from exc
     except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
         reason = getattr(exc, "reason", None) or exc
         if isinstance(reason, TimeoutError) or "timed out" in str(reason):

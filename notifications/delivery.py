@@ -1,21 +1,32 @@
-"""Delivering the outbox: claim a row, send it, record the outcome; and the sweep that misses nothing.
+"""Delivering the outbox: claim rows, send them, record each outcome; and the sweep that misses nothing.
 
-Like a timer, a notification's truth is its row. A worker claims it with a conditional update
-(pending → sending, "did exactly one row change?"), so two workers, or a redelivered message, never
-send it twice. A failure puts it back to pending with an exponential back-off until the last attempt
-dead-letters it. The sweep re-dispatches rows whose message was lost and frees claims left by a
-worker that died mid-send.
+Like a timer, a notification's truth is its row. A worker claims it (pending → sending, under ``SKIP
+LOCKED``, naming the claiming process), so two workers, or a redelivered message, never send it twice.
+A delivery task sends its rows at once on a few connections (a burst to a slow receiver drains in
+seconds) and records each outcome as soon as the receiver answers; a failure puts the row back to
+pending with an exponential back-off until the last attempt dead-letters it.
+
+The sweep re-dispatches rows whose broker message was lost, and takes back claims whose process died:
+a worker that stops beating (``escalation_matrix.liveness``) for ``HEARTBEAT_DEAD_SECONDS`` is dead, so
+its claims are sent again within seconds. That is the one window for a repeat (docs/operations.md):
+a process killed after the receiver took a message and before the row says so. The repeat carries the
+same identity (``channels.delivery_id``) so a receiver can drop it.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F
+from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
+
+from escalation_matrix import liveness
 
 from .channels import DeliveryError, channel_send
 from .dispatch import notifications_dispatch
@@ -32,12 +43,17 @@ BACKOFF = (
     timedelta(hours=2),
 )
 # A pending row this far past its due time lost its broker message (a worker picks a live one up in
-# milliseconds); the sweep re-dispatches it, then leaves it alone for as long again.
-LOST_AFTER = timedelta(seconds=30)
-# No send takes this long (HTTP and SMTP time out in seconds): the worker holding the claim died.
+# milliseconds, or the worker that had prefetched it died); the sweep re-dispatches it, then leaves it
+# alone for as long again.
+LOST_AFTER = timedelta(seconds=15)
+# The last resort for a claim whose process still beats: no send takes this long (every channel times out
+# in seconds), so the process is stuck. A dead process's claims are taken back far sooner (see above).
 STALE_CLAIM_AFTER = timedelta(minutes=5)
 SWEEP_LIMIT = 500
 DIED_ON_LAST_ATTEMPT = "The worker stopped during the last attempt: it may or may not have been sent."
+# Recording an outcome outlives a database blip (a dropped connection, a failover): the message was sent,
+# and a row left "sending" would be sent again once this process stops.
+RECORD_RETRY_WAITS = (0.1, 0.5, 1, 2, 4, 8)
 
 SENT, RETRY, DEAD, SKIPPED = "sent", "retry", "dead", "skipped"
 
@@ -50,41 +66,51 @@ def backoff(failed_attempts: int) -> timedelta:
     return BACKOFF[min(max(failed_attempts, 1), len(BACKOFF)) - 1]
 
 
-def notification_deliver(*, notification_id: int, now: datetime | None = None) -> str:
-    """Send one notification if it is pending: "sent", "retry" (failed, back off), "dead" or "skipped".
+def send_threads() -> int:
+    return int(getattr(settings, "NOTIFICATION_SEND_THREADS", 20))
 
-    Runs outside any transaction on purpose: the claim commits at once, and no row lock is held
-    while a slow receiver answers.
+
+def notification_deliver(*, notification_id: int, now: datetime | None = None) -> str:
+    """Send one notification if it is pending: "sent", "retry" (failed, back off), "dead" or "skipped"."""
+    return notification_deliver_many(notification_ids=[notification_id], now=now)[notification_id]
+
+
+def notification_deliver_many(*, notification_ids: Iterable[int], now: datetime | None = None) -> dict[int, str]:
+    """Send those of ``notification_ids`` that are pending, at once on up to ``NOTIFICATION_SEND_THREADS``
+    connections; the outcome of each id ("skipped" for one sent, being sent, dead or gone).
+
+    Runs outside any transaction on purpose: the claim commits at once, and no row lock is held while a
+    slow receiver answers. Only this thread touches the database; the sending threads only send.
     """
+    ids = list(dict.fromkeys(notification_ids))
     started = now or timezone.now()
-    claimed = Notification.objects.filter(pk=notification_id, status=Status.PENDING).update(
-        status=Status.SENDING, claimed_at=started, attempts=F("attempts") + 1
-    )
-    if claimed != 1:
-        return SKIPPED  # sent, being sent by another worker, dead, or gone
-    notification = Notification.objects.get(pk=notification_id)
-    try:
-        channel_send(notification)
-    except Exception as exc:
-        if not isinstance(exc, DeliveryError):
-            logger.exception("Notification %s: unexpected error while sending", notification_id)
-        return _record_failure(notification, error=str(exc) or exc.__class__.__name__, now=started)
-    Notification.objects.filter(pk=notification_id, status=Status.SENDING).update(
-        status=Status.SENT, sent_at=now or timezone.now(), claimed_at=None, last_error=""
-    )
-    logger.info("Notification %s sent by %s: %s", notification_id, notification.channel, notification.subject)
-    return SENT
+    outcomes = dict.fromkeys(ids, SKIPPED)
+    claimed, me = _claim(ids, started)
+    if len(claimed) == 1:
+        outcomes[claimed[0].pk] = _finish(claimed[0], _send(claimed[0]), me=me, started=started, now=now)
+    elif claimed:
+        with ThreadPoolExecutor(max_workers=min(len(claimed), send_threads()), thread_name_prefix="send") as pool:
+            sending = {pool.submit(_send, notification): notification for notification in claimed}
+            for done in as_completed(sending):  # recorded as each receiver answers, not when the slowest does
+                notification = sending[done]
+                outcomes[notification.pk] = _finish(notification, done.result(), me=me, started=started, now=now)
+    return outcomes
 
 
 def notifications_sweep(*, now: datetime | None = None, limit: int = SWEEP_LIMIT) -> dict[str, int]:
-    """Free stale claims and re-dispatch pending rows whose message was lost. Returns counts."""
+    """Take back claims of dead processes and re-dispatch pending rows whose message was lost. Returns counts."""
     now = now or timezone.now()
+    claimer_alive = Exists(liveness.live(now=now).filter(name=OuterRef("claimed_by")))
     with transaction.atomic():
-        stale = Notification.objects.filter(status=Status.SENDING, claimed_at__lt=now - STALE_CLAIM_AFTER)
-        dead = stale.filter(attempts__gte=max_attempts()).update(
-            status=Status.DEAD, claimed_at=None, last_error=DIED_ON_LAST_ATTEMPT
+        abandoned = Notification.objects.filter(status=Status.SENDING).filter(
+            (Q(claimed_at__lt=now - liveness.dead_after()) & ~claimer_alive) | Q(claimed_at__lt=now - STALE_CLAIM_AFTER)
         )
-        freed = stale.update(status=Status.PENDING, claimed_at=None, next_attempt_at=now - LOST_AFTER)
+        dead = abandoned.filter(attempts__gte=max_attempts()).update(
+            status=Status.DEAD, claimed_at=None, claimed_by="", last_error=DIED_ON_LAST_ATTEMPT
+        )
+        freed = abandoned.update(
+            status=Status.PENDING, claimed_at=None, claimed_by="", next_attempt_at=now - LOST_AFTER
+        )
         # SKIP LOCKED: a second sweep running at the same time takes other rows, not these.
         lost = list(
             Notification.objects.select_for_update(skip_locked=True)
@@ -95,21 +121,75 @@ def notifications_sweep(*, now: datetime | None = None, limit: int = SWEEP_LIMIT
         # Their due time moves to now: re-dispatched again only if this message is lost too.
         Notification.objects.filter(pk__in=lost).update(next_attempt_at=now)
     if dead or freed:
-        logger.warning("Notification sweep: %d stale claim(s) freed, %d dead-lettered", freed, dead)
+        logger.warning("Notification sweep: %d claim(s) of stopped workers taken back, %d dead-lettered", freed, dead)
     dispatched = notifications_dispatch(lost)
     return {"freed": freed, "dead": dead, "lost": len(lost), "dispatched": dispatched}
 
 
-def _record_failure(notification: Notification, *, error: str, now: datetime) -> str:
+def _claim(ids: list[int], started: datetime) -> tuple[list[Notification], str]:
+    me = liveness.heartbeat_ensure()  # beating before it claims: a claim never looks like a dead process's
+    with transaction.atomic():
+        mine = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=ids, status=Status.PENDING)
+            .values_list("pk", flat=True)
+        )
+        Notification.objects.filter(pk__in=mine).update(
+            status=Status.SENDING, claimed_at=started, claimed_by=me, attempts=F("attempts") + 1
+        )
+    return list(Notification.objects.filter(pk__in=mine)), me
+
+
+def _send(notification: Notification) -> str | None:
+    """Send it; the reason it failed, or None."""
+    try:
+        channel_send(notification)
+    except DeliveryError as exc:
+        return str(exc) or exc.__class__.__name__
+    except Exception as exc:
+        logger.exception("Notification %s: unexpected error while sending", notification.pk)
+        return str(exc) or exc.__class__.__name__
+    return None
+
+
+def _finish(notification: Notification, error: str | None, *, me: str, started: datetime,
+            now: datetime | None) -> str:
+    if error is not None:
+        return _record_failure(notification, error=error, me=me, now=started)
+    # Still ours, or taken back by a sweep that thought us dead but not yet claimed again: either way it
+    # was sent, and saying so now spares the receiver a repeat.
+    unsent = Q(status=Status.SENDING, claimed_by=me) | Q(status=Status.PENDING)
+    _record(notification.pk, unsent, status=Status.SENT, sent_at=now or timezone.now(), claimed_at=None,
+            claimed_by="", last_error="")
+    logger.info("Notification %s sent by %s: %s", notification.pk, notification.channel, notification.subject)
+    return SENT
+
+
+def _record_failure(notification: Notification, *, error: str, me: str, now: datetime) -> str:
     error = error[:2000]
-    still_ours = Notification.objects.filter(pk=notification.pk, status=Status.SENDING)
+    still_ours = Q(status=Status.SENDING, claimed_by=me)
     if notification.attempts >= max_attempts():
-        still_ours.update(status=Status.DEAD, claimed_at=None, last_error=error)
+        _record(notification.pk, still_ours, status=Status.DEAD, claimed_at=None, claimed_by="", last_error=error)
         logger.error("Notification %s is dead after %d attempts: %s", notification.pk, notification.attempts, error)
         return DEAD
     wait = backoff(notification.attempts)
-    still_ours.update(status=Status.PENDING, claimed_at=None, last_error=error, next_attempt_at=now + wait)
+    _record(notification.pk, still_ours, status=Status.PENDING, claimed_at=None, claimed_by="", last_error=error,
+            next_attempt_at=now + wait)
     logger.warning("Notification %s failed (attempt %d), retrying in %s: %s",
                    notification.pk, notification.attempts, wait, error)
     notifications_dispatch([notification.pk], countdown=wait.total_seconds())
     return RETRY
+
+
+def _record(pk: int, condition: Q, **fields) -> bool:
+    """Write an outcome, through a dropped connection if need be; whether the row was still ours."""
+    for wait in (*RECORD_RETRY_WAITS, None):
+        try:
+            return Notification.objects.filter(condition, pk=pk).update(**fields) == 1
+        except (OperationalError, InterfaceError):
+            if wait is None or connection.in_atomic_block:
+                raise
+            logger.warning("Notification %s: could not record its outcome; retrying in %s s", pk, wait)
+            connection.close()  # the next query opens a fresh connection
+            time.sleep(wait)
+    return False

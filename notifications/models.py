@@ -42,7 +42,10 @@ class Notification(models.Model):
     last_error = models.TextField(blank=True)
     next_attempt_at = models.DateTimeField(default=timezone.now, help_text="When the next attempt is due.")
     claimed_at = models.DateTimeField(
-        null=True, blank=True, help_text="When a worker started sending it (a stale claim means the worker died)."
+        null=True, blank=True, help_text="When a worker started sending it."
+    )
+    claimed_by = models.CharField(
+        max_length=200, blank=True, help_text="The process sending it (its heartbeat says whether it is alive)."
     )
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

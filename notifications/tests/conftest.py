@@ -21,10 +21,10 @@ def broker(request):
     if "real_broker" in request.fixturenames:
         yield None
         return
-    from notifications.tasks import deliver_notification
+    from notifications.tasks import deliver_notifications
 
-    with mock.patch.object(deliver_notification, "apply_async") as apply_async:
-        apply_async.ids = lambda: [call.args[0][0] for call in apply_async.call_args_list]
+    with mock.patch.object(deliver_notifications, "apply_async") as apply_async:
+        apply_async.ids = lambda: [pk for call in apply_async.call_args_list for pk in call.args[0][0]]
         yield apply_async
 
 

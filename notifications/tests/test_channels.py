@@ -1,5 +1,6 @@
 """What each channel puts on the wire, checked at a real HTTP receiver on 127.0.0.1 and in the mail outbox."""
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -14,6 +15,7 @@ from notifications.channels import DeliveryError, channel_send
 from notifications.delivery import notification_deliver
 from notifications.models import Status
 from notifications.services import notification_enqueue
+from notifications.tests.factories import NotificationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -130,9 +132,10 @@ def test_any_2xx_answer_means_sent(receiver, status):
 
 @pytest.mark.parametrize(
     ("status", "reason"),
-    [(500, "answered HTTP 500: receiver says no"), (404, "answered HTTP 404"), (302, "answered HTTP 302")],
+    [(500, "answered HTTP 500 Internal Server Error$"), (404, "answered HTTP 404 Not Found$"),
+     (302, "answered HTTP 302")],
 )
-def test_errors_and_redirects_are_failures_with_a_reason_that_hides_the_url(receiver, status, reason):
+def test_errors_and_redirects_are_failures_with_a_reason_that_hides_the_url_and_the_answer(receiver, status, reason):
     receiver.answers = [status]
     notification = enqueue("slack", receiver.url)
 
@@ -140,6 +143,7 @@ def test_errors_and_redirects_are_failures_with_a_reason_that_hides_the_url(rece
         channel_send(notification)
 
     assert "/hook/T01/B02/xyz" not in str(failure.value)  # a webhook URL's path is its credential
+    assert "receiver says no" not in str(failure.value)  # the remote body may be an internal page: never kept
     assert len(receiver.requests) == 1  # the redirect was not followed
 
 
@@ -195,3 +199,30 @@ def test_in_production_example_domains_are_not_special(settings):
             channel_send(notification)
 
     assert post.call_args.args[0].full_url == "https://teams.example/webhookb2/sre-bridge"
+
+
+@pytest.mark.parametrize("channel", ["slack", "teams", "webhook"])
+def test_every_attempt_at_a_webhook_carries_the_same_identity_and_no_other_notification_does(receiver, channel):
+    receiver.answers = [503]
+    first = enqueue(channel, receiver.url)
+    other = NotificationFactory(channel=channel, target=receiver.url, dedupe_key="incident:8:filed")
+
+    for notification in (first, first, other):
+        with contextlib.suppress(DeliveryError):
+            channel_send(notification)
+
+    keys = [request.headers["Idempotency-Key"] for request in receiver.requests]
+    assert keys[0] == keys[1] != keys[2]
+    assert [request.headers["X-Escalation-Delivery"] for request in receiver.requests] == keys
+
+
+def test_every_attempt_at_an_email_carries_the_same_message_id(mailoutbox):
+    first = NotificationFactory(channel="email", target="pat@example.com", dedupe_key="incident:7:filed:pat")
+    other = NotificationFactory(channel="email", target="pat@example.com", dedupe_key="incident:8:filed:pat")
+
+    for notification in (first, first, other):
+        channel_send(notification)
+
+    ids = [message.extra_headers["Message-ID"] for message in mailoutbox]
+    assert ids[0] == ids[1] != ids[2]
+    assert ids[0].startswith("<notification-") and ids[0].endswith(">")

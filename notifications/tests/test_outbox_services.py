@@ -89,7 +89,7 @@ def test_concurrent_enqueues_of_one_cause_write_one_row(first_commits, broker):
 
 
 def test_a_live_worker_delivers_what_a_committed_transaction_enqueued(celery_processes, receiver, real_broker):
-    celery_processes.start("worker")
+    celery_processes.start("sender")
 
     with transaction.atomic():
         notification = enqueue(target=receiver.url)

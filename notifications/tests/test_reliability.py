@@ -17,7 +17,7 @@ from escalation_matrix.celery import app
 from escalation_matrix.models import Heartbeat
 from notifications.models import Channel, Notification, Status
 from notifications.services import notification_enqueue
-from notifications.tasks import deliver_notification
+from notifications.tasks import deliver_notifications
 from notifications.tests.factories import NotificationFactory
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -25,13 +25,12 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 def test_a_worker_holding_a_delayed_delivery_survives_a_redis_restart(celery_processes, real_broker):
     server = celery_processes.private_redis()
-    celery_processes.start("worker")
-    celery_processes.start("beat")
+    celery_processes.start_all()
     # A notification that failed once and waits for its next attempt: the worker holds the delivery message,
     # unacknowledged, until its countdown ends.
     retry_at = timezone.now() + dt.timedelta(hours=1)
     notification = NotificationFactory(attempts=1, next_attempt_at=retry_at, last_error="receiver said 503")
-    deliver_notification.apply_async((notification.pk,), countdown=3600)
+    deliver_notifications.apply_async(([notification.pk],), countdown=3600)
     held = redis.Redis(port=server.port)
     celery_processes.wait_for(lambda: held.hlen("unacked") > 0, what="the worker to hold the delayed delivery")
     held.close()
@@ -40,10 +39,9 @@ def test_a_worker_holding_a_delayed_delivery_survives_a_redis_restart(celery_pro
     server.start()
     back = timezone.now()
 
-    celery_processes.wait_for(lambda: Heartbeat.objects.filter(name="worker", beat_at__gt=back).exists(),
+    celery_processes.wait_for(lambda: Heartbeat.objects.filter(kind="worker", beat_at__gt=back).count() == 3,
                               timeout=60, what="the same worker to run tasks again once Redis was back")
-    assert celery_processes.running["worker"].poll() is None
-    assert celery_processes.running["beat"].poll() is None
+    assert all(process.poll() is None for process in celery_processes.running.values())
     notification.refresh_from_db()
     assert notification.status == Status.PENDING and notification.attempts == 1  # its next attempt still to come
 

@@ -5,9 +5,10 @@ import datetime as dt
 import pytest
 from django.conf import settings
 
+from escalation_matrix.models import Heartbeat
 from notifications.delivery import DIED_ON_LAST_ATTEMPT, LOST_AFTER, STALE_CLAIM_AFTER, notifications_sweep
 from notifications.models import Status
-from notifications.tasks import deliver_notification, sweep_notifications
+from notifications.tasks import deliver_notifications, sweep_notifications
 
 from .factories import NotificationFactory
 
@@ -56,20 +57,50 @@ def test_oldest_lost_rows_go_first_and_a_sweep_is_bounded(broker):
     assert broker.ids() == [rows[2].pk, rows[1].pk]
 
 
-def test_stale_sending_rows_go_back_to_pending_and_are_dispatched(broker):
-    stale = NotificationFactory(
-        status=Status.SENDING, attempts=1, claimed_at=NOW - STALE_CLAIM_AFTER - dt.timedelta(seconds=1)
-    )
-    busy = NotificationFactory(status=Status.SENDING, attempts=1, claimed_at=NOW - dt.timedelta(seconds=20))
+def beating(name: str, *, last: dt.datetime) -> str:
+    Heartbeat.objects.create(name=name, kind="worker", beat_at=last)
+    return name
+
+
+def test_a_claim_whose_worker_stopped_beating_is_taken_back_within_seconds(broker):
+    dead = beating("host:1:dead", last=NOW - dt.timedelta(seconds=11))
+    orphan = NotificationFactory(status=Status.SENDING, attempts=1, claimed_by=dead,
+                                 claimed_at=NOW - dt.timedelta(seconds=11))
 
     result = notifications_sweep(now=NOW)
 
-    stale.refresh_from_db()
-    busy.refresh_from_db()
-    assert (stale.status, stale.claimed_at, stale.attempts) == (Status.PENDING, None, 1)
-    assert busy.status == Status.SENDING
-    assert broker.ids() == [stale.pk]
+    orphan.refresh_from_db()
+    assert (orphan.status, orphan.claimed_at, orphan.claimed_by, orphan.attempts) == (Status.PENDING, None, "", 1)
+    assert broker.ids() == [orphan.pk]
     assert result["freed"] == 1
+
+
+def test_a_claim_of_a_live_worker_is_left_to_it_until_the_last_resort(broker):
+    live = beating("host:2:live", last=NOW - dt.timedelta(seconds=1))
+    slow = NotificationFactory(status=Status.SENDING, attempts=1, claimed_by=live,
+                               claimed_at=NOW - STALE_CLAIM_AFTER + dt.timedelta(seconds=1))
+    stuck = NotificationFactory(status=Status.SENDING, attempts=1, claimed_by=live,
+                                claimed_at=NOW - STALE_CLAIM_AFTER - dt.timedelta(seconds=1))
+
+    notifications_sweep(now=NOW)
+
+    slow.refresh_from_db()
+    stuck.refresh_from_db()
+    assert slow.status == Status.SENDING  # its worker is alive: a second send would be a repeat
+    assert stuck.status == Status.PENDING  # no send takes five minutes: that worker is stuck
+    assert broker.ids() == [stuck.pk]
+
+
+def test_a_claim_made_this_instant_is_not_taken_for_a_dead_workers(broker):
+    """A claim a few seconds old whose process has no heartbeat row yet (another host's clock, a row not yet
+    visible) is left alone until the dead-after window has passed."""
+    fresh = NotificationFactory(status=Status.SENDING, attempts=1, claimed_by="host:3:unknown",
+                                claimed_at=NOW - dt.timedelta(seconds=3))
+
+    notifications_sweep(now=NOW)
+
+    fresh.refresh_from_db()
+    assert fresh.status == Status.SENDING and broker.ids() == []
 
 
 def test_a_stale_claim_on_the_last_attempt_is_dead_lettered(broker):
@@ -89,7 +120,7 @@ def test_the_tasks_are_thin_doors_to_delivery(broker, mailoutbox):
     lost = NotificationFactory(next_attempt_at=NOW - dt.timedelta(days=1))
 
     assert sweep_notifications.run()["dispatched"] == 1
-    assert deliver_notification.run(lost.pk) == "sent"
+    assert deliver_notifications.run([lost.pk]) == {lost.pk: "sent"}
     assert len(mailoutbox) == 1
 
 

@@ -15,9 +15,9 @@ from .factories import resolved_incident
 @pytest.fixture(autouse=True)
 def broker():
     """Delivery tasks are captured, not published: these tests read the outbox rows themselves."""
-    from notifications.tasks import deliver_notification
+    from notifications.tasks import deliver_notifications
 
-    with mock.patch.object(deliver_notification, "apply_async") as apply_async:
+    with mock.patch.object(deliver_notifications, "apply_async") as apply_async:
         yield apply_async
 
 
