@@ -79,7 +79,7 @@ def build(matrix: data.Matrix, count: int, now: dt.datetime) -> dict:
             # updated after the insert: inside the bench's one transaction the old versions of updated
             # rows would stay in the partial index (no vacuum can remove them), and every claim would
             # step over tens of thousands of them — a cost no real sweep pays.
-            fired = due_at <= now
+            fired = due_at < now
             new_timers.append(Timer(incident_id=copy.pk, kind=t.kind, step=t.step, armed_at=t.armed_at + shifts[n],
                                     due_at=due_at, data=t.data, state=TimerState.FIRED if fired else TimerState.ARMED,
                                     fired_at=now if fired else None))

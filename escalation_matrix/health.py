@@ -82,7 +82,7 @@ def _beat(now: dt.datetime) -> dict:
 def _timers(now: dt.datetime) -> dict:
     from incidents.models import Timer, TimerState
 
-    oldest = Timer.objects.filter(state=TimerState.ARMED, due_at__lte=now).aggregate(at=Min("due_at"))["at"]
+    oldest = Timer.objects.filter(state=TimerState.ARMED, due_at__lt=now).aggregate(at=Min("due_at"))["at"]
     age = _age(now, oldest) or 0.0
     return {"ok": age <= TIMER_LAG_OK.total_seconds(), "oldest_due_seconds": age}
 

@@ -101,6 +101,13 @@ def deadline(*, team: Team, start: dt.datetime, minutes: float, clock: str) -> d
     return start + amount
 
 
+def credited_pause(*, team: Team, paused_at: dt.datetime, resumed_at: dt.datetime, clock: str) -> dt.timedelta:
+    """How much a pause moved the deadlines: all of it round the clock; only its working time on business hours."""
+    if clock == Clock.BUSINESS_HOURS:
+        return working_time_between(team, paused_at, resumed_at)
+    return max(resumed_at - paused_at, dt.timedelta(0))
+
+
 def shift_after_pause(
     *, team: Team, due: dt.datetime, paused_at: dt.datetime, resumed_at: dt.datetime, clock: str
 ) -> dt.datetime:

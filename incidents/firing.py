@@ -48,8 +48,6 @@ RELEVANT_WHILE = {
     TimerKind.UPDATE: OPEN_STATUSES,
     TimerKind.HANDOFF: OPEN_STATUSES,
 }
-# The clocks a pause stops (stakeholder updates and handoff acceptance keep running).
-HOLDABLE = (TimerKind.ACKNOWLEDGE, TimerKind.CONTAIN, TimerKind.RESOLVE, *WARNING_OF.values(), TimerKind.ESCALATION)
 TARGET_OF_WARNING = {warning: target for target, warning in WARNING_OF.items()}
 DEADLINE_FIELD = {
     TimerKind.ACKNOWLEDGE: "acknowledge_by", TimerKind.CONTAIN: "contain_by", TimerKind.RESOLVE: "resolve_by",
@@ -196,7 +194,7 @@ def fire(timer: Timer, incident: Incident, context: FiringContext, *, flush: boo
     if incident.status not in RELEVANT_WHILE[timer.kind]:
         writes.timer(timer, TimerState.CANCELLED)
         fired = False
-    elif incident.is_paused and timer.kind in HOLDABLE:
+    elif incident.is_paused:  # a pause stops every clock: targets, steps, updates, handoff acceptance
         writes.timer(timer, TimerState.HELD)
         fired = False
     elif not EFFECTS[timer.kind](timer, incident, context):

@@ -27,7 +27,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from . import clock
-from .firing import DEADLINE_FIELD, HOLDABLE, FiringContext, Writes, fire
+from .firing import DEADLINE_FIELD, FiringContext, Writes, fire
 from .models import TARGETS, WARNING_OF, Handoff, Incident, Timer, TimerKind, TimerState
 
 logger = logging.getLogger(__name__)
@@ -40,6 +40,12 @@ TARGET_MINUTES = {
 }
 WARNING_SHARE = 0.75
 MAX_ATTEMPTS = 3  # an effect that keeps failing is given up on rather than retried every second forever
+
+
+def missed(due_at: dt.datetime, at: dt.datetime) -> bool:
+    """The one rule for on time: an act at or before its deadline meets it, to the second; a deadline
+    is missed only once it has passed. The sweep fires a timer by the same rule (``due_at < now``)."""
+    return at > due_at
 
 
 def due_after(incident: Incident, start: dt.datetime, minutes: float) -> dt.datetime:
@@ -138,7 +144,7 @@ def target_reached(incident: Incident, kind: str, *, now: dt.datetime) -> bool:
     late = False
     if timer is not None and timer.state == TimerState.FIRED:
         late = True
-    elif timer is not None and timer.state == TimerState.ARMED and timer.due_at <= now:
+    elif timer is not None and timer.state == TimerState.ARMED and missed(timer.due_at, now):
         late = fire(timer, incident, FiringContext(now))
     if not late and timer is not None:
         timers_settle(incident, kinds=[kind], state=TimerState.MET, now=now)
@@ -149,18 +155,19 @@ def target_reached(incident: Incident, kind: str, *, now: dt.datetime) -> bool:
 # --- pausing ---------------------------------------------------------------------------------------
 
 def timers_hold(incident: Incident) -> int:
-    """Stop the clocks: the targets, their warnings and the escalation steps cannot fire while held."""
-    return Timer.objects.filter(incident=incident, state=TimerState.ARMED, kind__in=HOLDABLE).update(
-        state=TimerState.HELD
-    )
+    """Stop every clock: targets, warnings, escalation steps, update reminders and handoff acceptance.
+    (A timer armed during the pause is held by the sweep instead, when it falls due.)"""
+    return Timer.objects.filter(incident=incident, state=TimerState.ARMED).update(state=TimerState.HELD)
 
 
 def timers_release(incident: Incident, *, paused_at: dt.datetime, now: dt.datetime) -> list[Timer]:
-    """Start the clocks again: every held timer is shifted by the paused time and armed."""
+    """Start the clocks again: every held timer is shifted by the paused time and armed (one armed during
+    the pause, by the part of the pause after it was armed)."""
     held = list(Timer.objects.filter(incident=incident, state=TimerState.HELD))
     for timer in held:
         timer.due_at = clock.shift_after_pause(
-            team=incident.team, due=timer.due_at, paused_at=paused_at, resumed_at=now, clock=incident.tier.clock
+            team=incident.team, due=timer.due_at, paused_at=max(paused_at, timer.armed_at), resumed_at=now,
+            clock=incident.tier.clock,
         )
         timer.state = TimerState.ARMED
     Timer.objects.bulk_update(held, ["due_at", "state"])
@@ -186,7 +193,7 @@ def timers_fire_due(*, now: dt.datetime | None = None, limit: int = 200) -> int:
     with transaction.atomic():
         claimed = list(
             Timer.objects.select_for_update(skip_locked=True)
-            .filter(state=TimerState.ARMED, due_at__lte=now)
+            .filter(state=TimerState.ARMED, due_at__lt=now)  # on the second itself is on time: ``missed``
             .order_by("due_at")[:limit]
         )
         if not claimed:

@@ -75,17 +75,21 @@ def notification_deliver(*, notification_id: int, now: datetime | None = None) -
     return notification_deliver_many(notification_ids=[notification_id], now=now)[notification_id]
 
 
-def notification_deliver_many(*, notification_ids: Iterable[int], now: datetime | None = None) -> dict[int, str]:
-    """Send those of ``notification_ids`` that are pending, at once on up to ``NOTIFICATION_SEND_THREADS``
-    connections; the outcome of each id ("skipped" for one sent, being sent, dead or gone).
+def notification_deliver_many(*, notification_ids: Iterable[int], fill_to: int = 0,
+                               now: datetime | None = None) -> dict[int, str]:
+    """Send those of ``notification_ids`` that are pending — and, up to ``fill_to`` in all, the longest-waiting
+    other due ones — at once on up to ``NOTIFICATION_SEND_THREADS`` connections; the outcome of each id
+    ("skipped" for one sent, being sent, dead or gone).
 
+    Filling up is what drains a burst: each cause prompts a task with its own one or two ids, and every
+    task takes a full batch, so the sender's slots keep ``slots × fill_to`` messages in flight.
     Runs outside any transaction on purpose: the claim commits at once, and no row lock is held while a
     slow receiver answers. Only this thread touches the database; the sending threads only send.
     """
     ids = list(dict.fromkeys(notification_ids))
     started = now or timezone.now()
     outcomes = dict.fromkeys(ids, SKIPPED)
-    claimed, me = _claim(ids, started)
+    claimed, me = _claim(ids, started, fill_to=fill_to)
     if len(claimed) == 1:
         outcomes[claimed[0].pk] = _finish(claimed[0], _send(claimed[0]), me=me, started=started, now=now)
     elif claimed:
@@ -126,14 +130,14 @@ def notifications_sweep(*, now: datetime | None = None, limit: int = SWEEP_LIMIT
     return {"freed": freed, "dead": dead, "lost": len(lost), "dispatched": dispatched}
 
 
-def _claim(ids: list[int], started: datetime) -> tuple[list[Notification], str]:
+def _claim(ids: list[int], started: datetime, *, fill_to: int) -> tuple[list[Notification], str]:
     me = liveness.heartbeat_ensure()  # beating before it claims: a claim never looks like a dead process's
+    pending = Notification.objects.select_for_update(skip_locked=True).filter(status=Status.PENDING)
     with transaction.atomic():
-        mine = list(
-            Notification.objects.select_for_update(skip_locked=True)
-            .filter(pk__in=ids, status=Status.PENDING)
-            .values_list("pk", flat=True)
-        )
+        mine = list(pending.filter(pk__in=ids).values_list("pk", flat=True))
+        if len(mine) < fill_to:  # through the partial index of pending rows by due time
+            mine += pending.filter(next_attempt_at__lte=started).exclude(pk__in=mine).order_by(
+                "next_attempt_at").values_list("pk", flat=True)[:fill_to - len(mine)]
         Notification.objects.filter(pk__in=mine).update(
             status=Status.SENDING, claimed_at=started, claimed_by=me, attempts=F("attempts") + 1
         )

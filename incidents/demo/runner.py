@@ -40,6 +40,7 @@ DELIVERY_DELAY = dt.timedelta(seconds=3)
 # More timers than one incident could ever have: a sweep that keeps finding the same due timer (an
 # effect that fails and is retried) must not spin the demo forever.
 MAX_FIRINGS = 200
+ONE_SECOND = dt.timedelta(seconds=1)
 
 
 # The moves that notify people (the others only write the timeline): stamping after them alone saves
@@ -141,7 +142,7 @@ class Life:
         moment = max(moment, self.t)
         armed = Timer.objects.filter(incident=self.incident, state=TimerState.ARMED)
         for _ in range(MAX_FIRINGS):
-            due = list(armed.filter(due_at__lte=moment).order_by("due_at", "pk").values_list("kind", "due_at"))
+            due = list(armed.filter(due_at__lt=moment).order_by("due_at", "pk").values_list("kind", "due_at"))
             if not due:
                 break
             first = due[0][1]
@@ -152,8 +153,8 @@ class Life:
                     self.post_update()
                     continue
                 self.updates_to_miss -= 1  # this one slips: the sweep below records it overdue
-            self.t = max(self.t, first)
-            timers_fire_due(now=first)
+            self.t = max(self.t, first + ONE_SECOND)
+            timers_fire_due(now=first + ONE_SECOND)  # as the beat would: the first sweep after it fell due
             self._stamp()
         self.t = moment
 

@@ -82,6 +82,10 @@ class Incident(TimeStampedModel):
     paused_at = models.DateTimeField(null=True, blank=True)
     pause_reason = models.CharField(max_length=32, choices=PauseReason.choices, blank=True)
     paused_seconds = models.PositiveIntegerField(default=0, help_text="Total time the clocks were stopped.")
+    paused_credited_seconds = models.PositiveIntegerField(
+        default=0, help_text="How much the pauses moved the deadlines: all of it round the clock, the working "
+                             "time within them on business hours."
+    )
     breached = models.BooleanField(default=False, db_index=True)
 
     # War room.

@@ -17,8 +17,9 @@ import datetime as dt
 from django.db import transaction
 
 from matrix.cache import current_snapshot
+from matrix.models import Clock
 
-from .. import notify
+from .. import clock, notify
 from ..models import (
     TARGETS,
     WARNING_OF,
@@ -207,12 +208,17 @@ def incident_resume(*, incident: Incident | int, user, now: dt.datetime | None =
         released = timers_release(incident, paused_at=paused_at, now=now)
         set_deadlines(incident, sorted(released, key=lambda t: t.step))
         paused = max(now - paused_at, dt.timedelta(0))
+        credited = clock.credited_pause(team=incident.team, paused_at=paused_at, resumed_at=now,
+                                        clock=incident.tier.clock)
         incident.paused_seconds += int(paused.total_seconds())
+        incident.paused_credited_seconds += int(credited.total_seconds())
         incident.paused_at, incident.pause_reason = None, ""
         incident.save()
         timeline_write(incident=incident, kind=TimelineKind.RESUMED, at=now, actor=user,
-                       text=f"Clocks resumed by {person(user)} after {_duration(paused)}.",
-                       data={"paused_seconds": int(paused.total_seconds())})
+                       text=f"Clocks resumed by {person(user)} after {_duration(paused)}"
+                            f"{_credited(incident, credited)}.",
+                       data={"paused_seconds": int(paused.total_seconds()),
+                             "credited_seconds": int(credited.total_seconds())})
     return incident
 
 
@@ -221,6 +227,14 @@ def _cancel_everything(incident: Incident, *, now: dt.datetime) -> None:
     kinds = [*TARGETS, *WARNING_OF.values(), TimerKind.ESCALATION, TimerKind.UPDATE, TimerKind.HANDOFF]
     timers_settle(incident, kinds=kinds, state=TimerState.CANCELLED, now=now)
     incident.handoffs.filter(state=HandoffState.PENDING).update(state=HandoffState.CANCELLED)
+
+
+def _credited(incident: Incident, credited: dt.timedelta) -> str:
+    """What the deadlines gained, when it is not the whole pause (a tier on business hours)."""
+    if incident.tier.clock != Clock.BUSINESS_HOURS:
+        return ""
+    return (f"; the deadlines moved by {_duration(credited)} of working time on the {incident.team.name} "
+            f"calendar (nights, weekends and holidays do not count on {incident.tier.name})")
 
 
 def _duration(delta: dt.timedelta) -> str:

@@ -1,5 +1,6 @@
 """Who gets told what: every recipient of an escalation step, each person once, drills marked."""
 
+import datetime as dt
 
 import pytest
 from django.test import override_settings
@@ -24,7 +25,7 @@ def one_step_policy(mx, **step) -> m.EscalationStep:
 
 
 def fire_step(incident) -> tuple[list[str], str]:
-    timers_fire_due(now=after(0))
+    timers_fire_due(now=after(0) + dt.timedelta(seconds=1))  # the first sweep after filing
     timer = incident.timers.get(kind=TimerKind.ESCALATION, step=1)
     sent = Notification.objects.filter(dedupe_key__startswith=f"timer:{timer.pk}:")
     entry = incident.timeline.get(kind=TimelineKind.ESCALATED)

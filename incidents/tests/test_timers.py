@@ -19,6 +19,11 @@ from notifications.models import Notification
 pytestmark = pytest.mark.django_db
 
 
+def past(minutes: float) -> dt.datetime:
+    """A second after ``after(minutes)``: a timer fires once its due time has passed (on the second is on time)."""
+    return after(minutes) + dt.timedelta(seconds=1)
+
+
 def told(timer: Timer) -> list[str]:
     return sorted(n.user.username for n in Notification.objects.filter(dedupe_key__startswith=f"timer:{timer.pk}:"))
 
@@ -29,10 +34,11 @@ def incident(mx):
 
 
 def test_only_timers_that_are_due_fire(incident):
-    assert timers_fire_due(now=after(0)) == 1  # escalation step 1, due at filing
+    assert timers_fire_due(now=after(0)) == 0  # escalation step 1 is due at filing: fired once that has passed
+    assert timers_fire_due(now=past(0)) == 1
 
     fired = incident.timers.filter(state=TimerState.FIRED)
-    assert [(t.kind, t.step, t.fired_at) for t in fired] == [(TimerKind.ESCALATION, 1, after(0))]
+    assert [(t.kind, t.step, t.fired_at) for t in fired] == [(TimerKind.ESCALATION, 1, past(0))]
     assert incident.timers.filter(state=TimerState.ARMED).count() == 7
 
 
@@ -49,7 +55,7 @@ def test_an_escalation_step_notifies_who_is_on_call_when_it_fires_not_at_filing(
     rotation = m.Rotation.objects.get(team=mx["payments"])
     mf.RotationOverrideFactory(rotation=rotation, user=mx["quinn"], starts_at=after(-1), ends_at=after(60))
 
-    timers_fire_due(now=after(0))
+    timers_fire_due(now=past(0))
 
     step = incident.timers.get(kind=TimerKind.ESCALATION, step=1)
     assert told(step) == ["quinn"]
@@ -64,7 +70,7 @@ def test_a_running_escalation_keeps_the_policy_it_was_filed_under(mx, incident):
 
     timers_fire_due(now=after(5))
     assert not incident.timers.filter(kind=TimerKind.ESCALATION, step=2, state=TimerState.FIRED).exists()
-    timers_fire_due(now=after(10))
+    timers_fire_due(now=past(10))
 
     step = incident.timers.get(kind=TimerKind.ESCALATION, step=2)
     assert step.state == TimerState.FIRED and told(step) == ["lena"]
@@ -72,12 +78,12 @@ def test_a_running_escalation_keeps_the_policy_it_was_filed_under(mx, incident):
 
 
 def test_a_missed_target_is_a_breach_told_to_the_lead_and_the_on_call_person(mx, incident):
-    timers_fire_due(now=after(15))
+    timers_fire_due(now=past(15))
 
     timer = incident.timers.get(kind=TimerKind.ACKNOWLEDGE)
     breach = Breach.objects.get(timer=timer)
     assert (breach.target, breach.team, breach.due_at, breach.breached_at) == (
-        TimerKind.ACKNOWLEDGE, mx["payments"], after(15), after(15))
+        TimerKind.ACKNOWLEDGE, mx["payments"], after(15), past(15))
     incident.refresh_from_db()
     assert incident.breached
     assert told(timer) == ["lena", "pat"]
@@ -89,7 +95,7 @@ def test_a_missed_target_is_a_breach_told_to_the_lead_and_the_on_call_person(mx,
 
 
 def test_a_warning_fires_at_75_percent_of_the_target_and_tells_the_on_call_person(incident):
-    timers_fire_due(now=after(11.25))
+    timers_fire_due(now=past(11.25))
 
     warning = incident.timers.get(kind=TimerKind.ACKNOWLEDGE_WARNING)
     assert warning.state == TimerState.FIRED and told(warning) == ["pat"]
@@ -100,7 +106,7 @@ def test_a_warning_fires_at_75_percent_of_the_target_and_tells_the_on_call_perso
 def test_a_timer_the_incident_has_moved_past_is_cancelled_not_fired(incident):
     Incident.objects.filter(pk=incident.pk).update(status=Status.ACKNOWLEDGED)  # as if a move forgot its timers
 
-    assert timers_fire_due(now=after(0)) == 0
+    assert timers_fire_due(now=past(0)) == 0
     assert incident.timers.get(kind=TimerKind.ESCALATION, step=1).state == TimerState.CANCELLED
     assert not Notification.objects.filter(dedupe_key__startswith="timer:").exists()
 
@@ -181,7 +187,7 @@ def test_an_acknowledge_waiting_on_a_sweep_that_fired_the_target_is_recorded_lat
 
     def sweep_and_hold():
         with transaction.atomic():
-            timers_fire_due(now=after(15))
+            timers_fire_due(now=past(15))
             swept.set()
             release.wait(10)
 
@@ -189,7 +195,7 @@ def test_an_acknowledge_waiting_on_a_sweep_that_fired_the_target_is_recorded_lat
     assert swept.wait(10)
     result = {}
     acknowledger, ack_errors = _in_thread(
-        lambda: result.update(incident=incident_acknowledge(incident=incident.pk, user=mx["pat"], now=after(15)))
+        lambda: result.update(incident=incident_acknowledge(incident=incident.pk, user=mx["pat"], now=past(15)))
     )
     acknowledger.join(0.5)
     assert acknowledger.is_alive()  # waiting for the incident's lock, which the sweep holds

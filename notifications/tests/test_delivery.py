@@ -1,14 +1,18 @@
 """notification_deliver: claim, send, and on failure back off until the last attempt dead-letters it."""
 
 import datetime as dt
+import threading
+import time
 from unittest import mock
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.utils import timezone
 
-from notifications.delivery import notification_deliver
+from notifications.delivery import notification_deliver, notification_deliver_many
 from notifications.models import Status
+from notifications.tasks import deliver_notifications
 
 from .factories import NotificationFactory
 
@@ -120,3 +124,46 @@ def test_sent_at_is_the_real_time_when_no_time_is_given():
 
     notification.refresh_from_db()
     assert notification.sent_at >= before
+
+
+def test_a_delivery_task_fills_its_batch_with_the_longest_waiting_due_messages(mailoutbox, settings):
+    settings.NOTIFICATION_SEND_THREADS = 3
+    asked = NotificationFactory()
+    oldest, older, newer = (NotificationFactory(next_attempt_at=timezone.now() - dt.timedelta(seconds=s))
+                            for s in (30, 20, 10))
+    backing_off = NotificationFactory(attempts=1, next_attempt_at=timezone.now() + dt.timedelta(minutes=2))
+
+    outcomes = deliver_notifications.run([asked.pk])
+
+    assert outcomes == {asked.pk: "sent", oldest.pk: "sent", older.pk: "sent"}
+    assert len(mailoutbox) == 3
+    newer.refresh_from_db()
+    backing_off.refresh_from_db()
+    assert newer.status == backing_off.status == Status.PENDING
+
+
+@pytest.mark.django_db(transaction=True)  # the sending thread must see the rows
+def test_a_batch_is_sent_at_once_not_one_after_another(receiver, settings):
+    """All ten messages reach a receiver that holds each one unanswered: they were sent side by side."""
+    receiver.hold = threading.Event()
+    batch = [NotificationFactory(channel="webhook", target=receiver.url, dedupe_key=f"k{n}") for n in range(10)]
+    outcomes = {}
+    def send() -> None:
+        try:
+            outcomes.update(notification_deliver_many(notification_ids=[n.pk for n in batch]))
+        finally:
+            connection.close()  # this thread's own; the test database is dropped at the end
+
+    sending = threading.Thread(target=send)
+    sending.start()
+    try:
+        deadline = time.monotonic() + 5
+        while len(receiver.requests) < 10 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        in_flight_together = len(receiver.requests)
+    finally:
+        receiver.hold.set()
+        sending.join(10)
+
+    assert in_flight_together == 10
+    assert set(outcomes.values()) == {"sent"}
