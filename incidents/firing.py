@@ -22,6 +22,7 @@ from matrix.snapshot import MatrixSnapshot
 from . import notify
 from .models import (
     OPEN_STATUSES,
+    PHASE_OF_STEP_KIND,
     WARNING_OF,
     Breach,
     Handoff,
@@ -41,6 +42,8 @@ RELEVANT_WHILE = {
     TimerKind.ACKNOWLEDGE: (Status.NEW,),
     TimerKind.ACKNOWLEDGE_WARNING: (Status.NEW,),
     TimerKind.ESCALATION: (Status.NEW,),
+    TimerKind.CONTAIN_ESCALATION: (Status.NEW, Status.ACKNOWLEDGED),
+    TimerKind.RESOLVE_ESCALATION: OPEN_STATUSES,
     TimerKind.CONTAIN: (Status.NEW, Status.ACKNOWLEDGED),
     TimerKind.CONTAIN_WARNING: (Status.NEW, Status.ACKNOWLEDGED),
     TimerKind.RESOLVE: OPEN_STATUSES,
@@ -48,6 +51,7 @@ RELEVANT_WHILE = {
     TimerKind.UPDATE: OPEN_STATUSES,
     TimerKind.HANDOFF: OPEN_STATUSES,
 }
+PHASE_NOUN = {"acknowledge": "acknowledgement", "contain": "containment", "resolve": "resolution"}
 TARGET_OF_WARNING = {warning: target for target, warning in WARNING_OF.items()}
 DEADLINE_FIELD = {
     TimerKind.ACKNOWLEDGE: "acknowledge_by", TimerKind.CONTAIN: "contain_by", TimerKind.RESOLVE: "resolve_by",
@@ -252,15 +256,17 @@ def _escalation(timer: Timer, incident: Incident, context: FiringContext) -> boo
     """One frozen step of the policy, its recipients resolved now (who is on call now, the leads now)."""
     step = timer.data
     position = step.get("position", timer.step)
+    phase = PHASE_OF_STEP_KIND[timer.kind]
     users = context.users(step.get("notify_user_ids", []))
     executives = context.executives if step.get("notify_executives") else []
     recipients = notify.escalation_recipients(incident, step, context.snapshot, users, executives)
-    notify.notify_escalation(incident, timer, recipients, position, outbox=context.writes.outbox)
-    text = (f"Escalated: step {position} notified {recipients.describe()}." if recipients
-            else f"Escalated: step {position} found nobody to notify.")
+    notify.notify_escalation(incident, timer, recipients, position, phase=phase, outbox=context.writes.outbox)
+    which = f"step {position}" if phase == "acknowledge" else f"step {position} of {PHASE_NOUN[phase]}"
+    text = (f"Escalated: {which} notified {recipients.describe()}." if recipients
+            else f"Escalated: {which} found nobody to notify.")
     context.writes.timeline.append(timeline_entry(
         incident=incident, kind=TimelineKind.ESCALATED, text=text, at=context.now,
-        data={"timer": timer.pk, "position": position, "told": [u.pk for u in recipients]},
+        data={"timer": timer.pk, "position": position, "phase": phase, "told": [u.pk for u in recipients]},
     ))
     return True
 
@@ -293,5 +299,7 @@ EFFECTS = {
     TimerKind.CONTAIN_WARNING: _warning,
     TimerKind.RESOLVE_WARNING: _warning,
     TimerKind.ESCALATION: _escalation,
+    TimerKind.CONTAIN_ESCALATION: _escalation,
+    TimerKind.RESOLVE_ESCALATION: _escalation,
     TimerKind.HANDOFF: _handoff,
 }

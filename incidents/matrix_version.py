@@ -19,7 +19,7 @@ from matrix.selectors.changes import matrix_change_count
 from matrix.snapshot import MatrixSnapshot
 
 from .models import Incident, TimelineKind
-from .services.filing import freeze_policy
+from .services.filing import STEP_DEFAULTS, freeze_policy
 
 FALLBACK_WORDS = {"area_owner": "as the area's owner", "triage_team": "as the triage team"}
 
@@ -107,6 +107,6 @@ def _differences(incident: Incident, today: RoutingDecision, snapshot: MatrixSna
     frozen, current = incident.escalation_snapshot or {}, freeze_policy(today.policy)
     if frozen.get("policy") != current["policy"]:
         differences.append(f"Escalation policy: {frozen.get('name') or 'none'} → {current['name'] or 'none'}")
-    elif frozen.get("steps") != current["steps"]:
+    elif [STEP_DEFAULTS | step for step in frozen.get("steps", [])] != current["steps"]:
         differences.append(f"Escalation steps of {current['name']}: changed since filing")
     return differences

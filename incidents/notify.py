@@ -278,14 +278,17 @@ def escalation_recipients(incident: Incident, step: dict, snapshot: MatrixSnapsh
     """Who a frozen escalation step reaches *now*: the owning team's on-call and leads, everyone with
     the step's role in it, named people, the suspected vendor's relationship owner, executives."""
     recipients = Recipients()
-    team_id = incident.team_id
+    team_id = step.get("notify_team_id") or incident.team_id
+    team = snapshot.teams.get(team_id)
+    # Another team's people are named with their team ("SRE on-call"); the routed team's need no name.
+    whose = f"{team.name} " if team is not None and team_id != incident.team_id else ""
     if step.get("notify_on_call"):
-        recipients.add(snapshot.on_call(team_id), "on-call")
+        recipients.add(snapshot.on_call(team_id), f"{whose}on-call")
     if step.get("notify_team_lead"):
-        _leads(recipients, snapshot, team_id)
+        _leads(recipients, snapshot, team_id, f"{whose}team lead")
     role = step.get("notify_role")
     if role:
-        label = MembershipRole(role).label.lower() if role in MembershipRole.values else role
+        label = whose + (MembershipRole(role).label.lower() if role in MembershipRole.values else role)
         for membership in snapshot.memberships_by_team.get(team_id, []):
             if membership.role == role:
                 recipients.add(membership.user, label)
@@ -300,10 +303,19 @@ def escalation_recipients(incident: Incident, step: dict, snapshot: MatrixSnapsh
     return recipients
 
 
+NOT_YET = {
+    "acknowledge": ("not acknowledged", "nobody has acknowledged this incident yet"),
+    "contain": ("not contained", "this incident is acknowledged but not contained yet"),
+    "resolve": ("not resolved", "this incident is contained but not resolved yet"),
+}
+
+
 def notify_escalation(incident: Incident, timer: Timer, recipients: Recipients, position: int, *,
-                      outbox: Outbox | None = None) -> None:
-    subject = f"{_headline(incident)} escalated (step {position}): not acknowledged — {incident.title}"
-    body = _body(incident, f"Escalation step {position}: nobody has acknowledged this incident yet.")
+                      phase: str = "acknowledge", outbox: Outbox | None = None) -> None:
+    short, long = NOT_YET[phase]
+    which = f"step {position}" if phase == "acknowledge" else f"{phase} step {position}"
+    subject = f"{_headline(incident)} escalated ({which}): {short} — {incident.title}"
+    body = _body(incident, f"Escalation {which}: {long}.")
     _tell_people(incident, recipients, key=f"timer:{timer.pk}", subject=subject, body=body, event="escalation",
                  outbox=outbox)
 

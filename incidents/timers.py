@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from . import clock
 from .firing import DEADLINE_FIELD, FiringContext, Writes, fire
-from .models import TARGETS, WARNING_OF, Handoff, Incident, Timer, TimerKind, TimerState
+from .models import STEP_KIND, TARGETS, WARNING_OF, Handoff, Incident, Timer, TimerKind, TimerState
 
 logger = logging.getLogger(__name__)
 
@@ -67,16 +67,28 @@ def plan_targets(incident: Incident, kinds, *, start: dt.datetime, round_: int) 
     return timers
 
 
-def plan_escalations(incident: Incident, *, start: dt.datetime, offset: int = 0) -> list[Timer]:
-    """One timer per step of the frozen policy, due ``delay_minutes`` after ``start``.
+def phase_steps(incident: Incident, phase: str) -> list[dict]:
+    """The frozen policy's steps of one phase (a policy frozen before phases had only acknowledge steps)."""
+    steps = incident.escalation_snapshot.get("steps", [])
+    return [step for step in steps if step.get("phase", "acknowledge") == phase]
 
-    A step with no delay is due at ``start`` and fired by the next sweep (within a second), so every
-    step is notified the same way, after the filing has committed.
+
+def plan_steps(incident: Incident, phase: str, *, now: dt.datetime, start: dt.datetime | None = None,
+               target: dt.datetime | None = None, offset: int = 0) -> list[Timer]:
+    """One timer per step of the phase, due ``delay_minutes`` (on the tier's clock) after the phase's
+    ``start`` or after its ``target``, as each step counts; steps whose anchor is not given are left out
+    (a phase's start is known only once it begins, its target from filing).
+
+    A step with no delay is due at its anchor and fired by the next sweep (within a second), so every
+    step is notified the same way, after the move that armed it has committed.
     """
+    anchors = {"start": start, "target": target}
     return [
-        Timer(incident=incident, kind=TimerKind.ESCALATION, step=offset + step["position"], armed_at=start,
-              due_at=due_after(incident, start, step["delay_minutes"]), data=dict(step))
-        for step in incident.escalation_snapshot.get("steps", [])
+        Timer(incident=incident, kind=STEP_KIND[phase], step=offset + step["position"], armed_at=now,
+              due_at=due_after(incident, anchors[step.get("counted_from", "start")], step["delay_minutes"]),
+              data=dict(step))
+        for step in phase_steps(incident, phase)
+        if anchors[step.get("counted_from", "start")] is not None
     ]
 
 
@@ -90,11 +102,24 @@ def plan_update(incident: Incident, *, start: dt.datetime, number: int) -> Timer
 
 
 def plan_filing(incident: Incident) -> list[Timer]:
-    """Every timer of a newly filed incident, anchored at ``filed_at``."""
+    """Every timer of a newly filed incident, anchored at ``filed_at``: the targets, the acknowledge phase's
+    steps, and the later phases' steps that count from their targets (those counting from their phase's
+    start are armed when it begins)."""
     start = incident.filed_at
-    timers = plan_targets(incident, TARGETS, start=start, round_=0) + plan_escalations(incident, start=start)
+    timers = plan_targets(incident, TARGETS, start=start, round_=0)
+    due = {timer.kind: timer.due_at for timer in timers}
+    timers += plan_steps(incident, "acknowledge", now=start, start=start, target=due[TimerKind.ACKNOWLEDGE])
+    timers += plan_steps(incident, "contain", now=start, target=due[TimerKind.CONTAIN])
+    timers += plan_steps(incident, "resolve", now=start, target=due[TimerKind.RESOLVE])
     update = plan_update(incident, start=start, number=1)
     return [*timers, update] if update else timers
+
+
+def phase_begin(incident: Incident, phase: str, *, now: dt.datetime) -> list[Timer]:
+    """The phase began now (contain at the acknowledgement, resolve at the containment): arm its steps
+    that count from its start."""
+    offset = next_steps(incident).get(STEP_KIND[phase], 0)
+    return timers_arm(plan_steps(incident, phase, now=now, start=now, offset=offset))
 
 
 def plan_handoff(incident: Incident, handoff: Handoff, *, start: dt.datetime) -> Timer:

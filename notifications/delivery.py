@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
@@ -33,6 +34,7 @@ from .dispatch import notifications_dispatch
 from .models import Notification, Status
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Wait before attempt n+1 after n failed attempts (the last one repeats if the maximum is raised).
 BACKOFF = (
@@ -131,17 +133,28 @@ def notifications_sweep(*, now: datetime | None = None, limit: int = SWEEP_LIMIT
 
 
 def _claim(ids: list[int], started: datetime, *, fill_to: int) -> tuple[list[Notification], str]:
-    me = liveness.heartbeat_ensure()  # beating before it claims: a claim never looks like a dead process's
+    """Claim and read the rows in one transaction: a connection lost half-way leaves them pending for the
+    next try, never claimed by a task that cannot send them. Tried again on a fresh connection."""
+    me = _on_fresh_connection(liveness.heartbeat_ensure, what="the heartbeat", waits=RECORD_RETRY_WAITS[:3])
+    # Beating before it claims: a claim is never mistaken for a dead process's.
+    rows = _on_fresh_connection(lambda: _claim_once(ids, started, fill_to=fill_to, me=me),
+                                what=f"claiming {ids}", waits=RECORD_RETRY_WAITS[:3])
+    return rows, me
+
+
+def _claim_once(ids: list[int], started: datetime, *, fill_to: int, me: str) -> list[Notification]:
     pending = Notification.objects.select_for_update(skip_locked=True).filter(status=Status.PENDING)
     with transaction.atomic():
-        mine = list(pending.filter(pk__in=ids).values_list("pk", flat=True))
-        if len(mine) < fill_to:  # through the partial index of pending rows by due time
-            mine += pending.filter(next_attempt_at__lte=started).exclude(pk__in=mine).order_by(
-                "next_attempt_at").values_list("pk", flat=True)[:fill_to - len(mine)]
-        Notification.objects.filter(pk__in=mine).update(
+        rows = list(pending.filter(pk__in=ids))
+        if len(rows) < fill_to:  # through the partial index of pending rows by due time
+            rows += pending.filter(next_attempt_at__lte=started).exclude(pk__in=[r.pk for r in rows]).order_by(
+                "next_attempt_at")[:fill_to - len(rows)]
+        Notification.objects.filter(pk__in=[r.pk for r in rows]).update(
             status=Status.SENDING, claimed_at=started, claimed_by=me, attempts=F("attempts") + 1
         )
-    return list(Notification.objects.filter(pk__in=mine)), me
+    for row in rows:  # as the update left them
+        row.status, row.claimed_at, row.claimed_by, row.attempts = Status.SENDING, started, me, row.attempts + 1
+    return rows
 
 
 def _send(notification: Notification) -> str | None:
@@ -187,13 +200,19 @@ def _record_failure(notification: Notification, *, error: str, me: str, now: dat
 
 def _record(pk: int, condition: Q, **fields) -> bool:
     """Write an outcome, through a dropped connection if need be; whether the row was still ours."""
-    for wait in (*RECORD_RETRY_WAITS, None):
+    return _on_fresh_connection(lambda: Notification.objects.filter(condition, pk=pk).update(**fields) == 1,
+                                what=f"recording notification {pk}", waits=RECORD_RETRY_WAITS)
+
+
+def _on_fresh_connection(action: Callable[[], T], *, what: str, waits: tuple[float, ...]) -> T:
+    """``action()``, tried again on a fresh connection after each wait when the database dropped ours."""
+    for wait in (*waits, None):
         try:
-            return Notification.objects.filter(condition, pk=pk).update(**fields) == 1
+            return action()
         except (OperationalError, InterfaceError):
             if wait is None or connection.in_atomic_block:
                 raise
-            logger.warning("Notification %s: could not record its outcome; retrying in %s s", pk, wait)
-            connection.close()  # the next query opens a fresh connection
+            logger.warning("The database connection was lost while %s; retrying in %s s", what, wait)
+            connection.close()  # the next query opens a new one
             time.sleep(wait)
-    return False
+    raise AssertionError("unreachable: the last wait re-raises")

@@ -2,6 +2,9 @@
 
 from .choices import (
     OPEN_STATUSES,
+    PHASE_OF_STEP_KIND,
+    STEP_KIND,
+    STEP_KINDS,
     TARGETS,
     WARNING_OF,
     HandoffKind,
@@ -18,7 +21,8 @@ from .integrations import Integration
 from .timers import Breach, Handoff, Timer
 
 __all__ = [
-    "OPEN_STATUSES", "TARGETS", "WARNING_OF", "Breach", "ChecklistTick", "Handoff", "HandoffKind", "HandoffState",
+    "OPEN_STATUSES", "PHASE_OF_STEP_KIND", "STEP_KIND", "STEP_KINDS", "TARGETS", "WARNING_OF", "Breach",
+    "ChecklistTick", "Handoff", "HandoffKind", "HandoffState",
     "Incident", "Integration", "PauseReason", "StakeholderUpdate", "Status", "TimelineEntry", "TimelineKind",
     "Timer", "TimerKind", "TimerState", "UpdateAudience",
 ]

@@ -24,7 +24,9 @@ class TimerKind(models.TextChoices):
     ACKNOWLEDGE_WARNING = "acknowledge_warning", "75% of the acknowledge target"
     CONTAIN_WARNING = "contain_warning", "75% of the contain target"
     RESOLVE_WARNING = "resolve_warning", "75% of the resolve target"
-    ESCALATION = "escalation", "Escalation step"
+    ESCALATION = "escalation", "Escalation step (acknowledgement)"
+    CONTAIN_ESCALATION = "contain_escalation", "Escalation step (containment)"
+    RESOLVE_ESCALATION = "resolve_escalation", "Escalation step (resolution)"
     UPDATE = "update", "Stakeholder update due"
     HANDOFF = "handoff", "Handoff acceptance"
 
@@ -36,6 +38,16 @@ WARNING_OF = {
     TimerKind.CONTAIN: TimerKind.CONTAIN_WARNING,
     TimerKind.RESOLVE: TimerKind.RESOLVE_WARNING,
 }
+
+
+# Each phase's escalation steps are timers of their own kind (``matrix.models.Phase`` → kind).
+STEP_KIND = {
+    "acknowledge": TimerKind.ESCALATION,
+    "contain": TimerKind.CONTAIN_ESCALATION,
+    "resolve": TimerKind.RESOLVE_ESCALATION,
+}
+STEP_KINDS = tuple(STEP_KIND.values())
+PHASE_OF_STEP_KIND = {kind: phase for phase, kind in STEP_KIND.items()}
 
 
 class TimerState(models.TextChoices):

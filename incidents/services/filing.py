@@ -9,6 +9,7 @@ once per request at most — and not at all while the process's kept matrix is c
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 from django.db import IntegrityError, connections, router, transaction
 from django.db.models.constants import OnConflict
@@ -16,7 +17,7 @@ from django.db.models.signals import post_save, pre_save
 from django.db.models.sql import InsertQuery
 
 from matrix.cache import current_snapshot
-from matrix.models import EscalationPolicy, IntakeChannel, Vendor
+from matrix.models import EscalationPolicy, IntakeChannel, Vendor, step_order
 from matrix.routing import RouteRequest, RoutingDecision, RoutingError
 from matrix.snapshot import MatrixSnapshot
 
@@ -31,18 +32,28 @@ from .triage import clean_details
 LIMITS = {"title": 200, "external_ref": 200, "customer_segment": 60}
 
 
+# What a step frozen before phases existed meant: acknowledge-phase, counted from filing, the routed team's.
+STEP_DEFAULTS = {"phase": "acknowledge", "counted_from": "start", "notify_team_id": None}
+
+
 def freeze_policy(policy: EscalationPolicy | None) -> dict:
     """The policy's steps as plain data: a running escalation never changes under a later matrix edit."""
     if policy is None:
         return {"policy": None, "name": "", "steps": []}
-    steps = sorted(policy.steps.all(), key=lambda s: s.position)
+    steps = sorted(policy.steps.all(), key=step_order)
+    # Numbered within their phase as people say it ("step 2 of containment"), whatever the stored positions.
+    seen: Counter[str] = Counter()
+    ranks = [seen.update([step.phase]) or seen[step.phase] for step in steps]
     return {
         "policy": policy.key,
         "name": policy.name,
         "steps": [
             {
-                "position": step.position,
+                "phase": step.phase,
+                "position": rank,
                 "delay_minutes": step.delay_minutes,
+                "counted_from": step.counted_from,
+                "notify_team_id": step.notify_team_id,
                 "notify_on_call": step.notify_on_call,
                 "notify_team_lead": step.notify_team_lead,
                 "notify_role": step.notify_role,
@@ -50,7 +61,7 @@ def freeze_policy(policy: EscalationPolicy | None) -> dict:
                 "notify_vendor_owner": step.notify_vendor_owner,
                 "notify_executives": step.notify_executives,
             }
-            for step in steps
+            for step, rank in zip(steps, ranks, strict=True)
         ],
     }
 

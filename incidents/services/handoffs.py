@@ -24,6 +24,7 @@ from notifications.dispatch import PUBLISH_RETRY_POLICY
 
 from .. import notify
 from ..models import (
+    STEP_KINDS,
     Handoff,
     HandoffKind,
     HandoffState,
@@ -38,8 +39,8 @@ from ..timeline import hhmm, person, timeline_write
 from ..timers import (
     LIVE,
     next_steps,
-    plan_escalations,
     plan_handoff,
+    plan_steps,
     plan_targets,
     set_deadlines,
     timers_arm,
@@ -157,7 +158,8 @@ def incident_flag_misroute(*, incident: Incident | int, user, team: str, reason:
         refuse_if_paused(incident)
         to_team, reason = _receiving_team(incident, team, reason)
         _cancel_pending_handoffs(incident, now=now)
-        ack_related = [TimerKind.ACKNOWLEDGE, TimerKind.ACKNOWLEDGE_WARNING, TimerKind.ESCALATION]
+        # The new team's policy replaces the old one's steps of every phase; the targets but acknowledge stay.
+        ack_related = [TimerKind.ACKNOWLEDGE, TimerKind.ACKNOWLEDGE_WARNING, *STEP_KINDS]
         timers_settle(incident, kinds=ack_related, state=TimerState.CANCELLED, now=now)
         handoff = Handoff.objects.create(
             incident=incident, kind=HandoffKind.MISROUTE, from_team=incident.team, to_team=to_team, reason=reason,
@@ -175,7 +177,12 @@ def incident_flag_misroute(*, incident: Incident | int, user, team: str, reason:
         steps = next_steps(incident)
         round_ = max(steps.get(TimerKind.ACKNOWLEDGE, 0), steps.get(TimerKind.ACKNOWLEDGE_WARNING, 0))
         timers = plan_targets(incident, [TimerKind.ACKNOWLEDGE], start=now, round_=round_)
-        timers += plan_escalations(incident, start=now, offset=steps.get(TimerKind.ESCALATION, 0))
+        timers += plan_steps(incident, "acknowledge", now=now, start=now, target=timers[0].due_at,
+                             offset=steps.get(TimerKind.ESCALATION, 0))
+        timers += plan_steps(incident, "contain", now=now, target=incident.contain_by,
+                             offset=steps.get(TimerKind.CONTAIN_ESCALATION, 0))
+        timers += plan_steps(incident, "resolve", now=now, target=incident.resolve_by,
+                             offset=steps.get(TimerKind.RESOLVE_ESCALATION, 0))
         timers_arm(timers)
         set_deadlines(incident, timers)
         incident.save()

@@ -21,6 +21,7 @@ from matrix.models import Clock
 
 from .. import clock, notify
 from ..models import (
+    STEP_KINDS,
     TARGETS,
     WARNING_OF,
     HandoffState,
@@ -35,6 +36,8 @@ from ..signals import incident_resolved
 from ..timeline import hhmm, person, timeline_write
 from ..timers import (
     next_steps,
+    phase_begin,
+    plan_steps,
     plan_targets,
     plan_update,
     set_deadlines,
@@ -66,6 +69,7 @@ def incident_acknowledge(*, incident: Incident | int, user, now: dt.datetime | N
         refuse_if_paused(incident)
         late = target_reached(incident, TimerKind.ACKNOWLEDGE, now=now)
         timers_settle(incident, kinds=[TimerKind.ESCALATION], state=TimerState.CANCELLED, now=now)
+        phase_begin(incident, "contain", now=now)
         incident.status = Status.ACKNOWLEDGED
         incident.acknowledged_at, incident.acknowledged_by, incident.acknowledged_late = now, user, late
         if incident.assignee_id is None and user is not None:
@@ -90,6 +94,8 @@ def incident_contain(*, incident: Incident | int, user, now: dt.datetime | None 
             raise TransitionError(f"It is already {incident.get_status_display().lower()}.")
         refuse_if_paused(incident)
         late = target_reached(incident, TimerKind.CONTAIN, now=now)
+        timers_settle(incident, kinds=[TimerKind.CONTAIN_ESCALATION], state=TimerState.CANCELLED, now=now)
+        phase_begin(incident, "resolve", now=now)
         incident.status, incident.contained_at = Status.CONTAINED, now
         incident.save()
         timeline_write(incident=incident, kind=TimelineKind.CONTAINED, at=now, actor=user,
@@ -160,8 +166,15 @@ def incident_reopen(*, incident: Incident | int, user, reason: str, now: dt.date
         steps = next_steps(incident)
         round_ = max(steps.get(kind, 0) for kind in (TimerKind.CONTAIN, TimerKind.RESOLVE))
         timers = plan_targets(incident, (TimerKind.CONTAIN, TimerKind.RESOLVE), start=now, round_=round_)
+        due = {timer.kind: timer.due_at for timer in timers}
+        # Back in containment: its steps count from now (its new start) or its new target; resolution's
+        # from its new target (their start comes with the next containment).
+        steps_armed = plan_steps(incident, "contain", now=now, start=now, target=due[TimerKind.CONTAIN],
+                                 offset=steps.get(TimerKind.CONTAIN_ESCALATION, 0))
+        steps_armed += plan_steps(incident, "resolve", now=now, target=due[TimerKind.RESOLVE],
+                                  offset=steps.get(TimerKind.RESOLVE_ESCALATION, 0))
         update = plan_update(incident, start=now, number=steps.get(TimerKind.UPDATE, 1))
-        timers_arm([*timers, update] if update else timers)
+        timers_arm([*timers, *steps_armed, update] if update else [*timers, *steps_armed])
         set_deadlines(incident, timers)
         incident.status = Status.ACKNOWLEDGED
         incident.contained_at = incident.resolved_at = incident.closed_at = None
@@ -224,7 +237,7 @@ def incident_resume(*, incident: Incident | int, user, now: dt.datetime | None =
 
 def _cancel_everything(incident: Incident, *, now: dt.datetime) -> None:
     """Resolved: nothing is due any more — targets, warnings, steps, update reminders, handoffs."""
-    kinds = [*TARGETS, *WARNING_OF.values(), TimerKind.ESCALATION, TimerKind.UPDATE, TimerKind.HANDOFF]
+    kinds = [*TARGETS, *WARNING_OF.values(), *STEP_KINDS, TimerKind.UPDATE, TimerKind.HANDOFF]
     timers_settle(incident, kinds=kinds, state=TimerState.CANCELLED, now=now)
     incident.handoffs.filter(state=HandoffState.PENDING).update(state=HandoffState.CANCELLED)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django import template
 from django.contrib.auth.models import Permission
@@ -46,6 +47,21 @@ def until(value: dt.datetime | None, now: dt.datetime | None = None) -> str:
     seconds = int((value - (now or timezone.now())).total_seconds())
     text = _duration(abs(seconds))
     return f"{text} overdue" if seconds < 0 else f"in {text}"
+
+
+@register.simple_tag
+def local_time(value: dt.datetime | None, team=None) -> str:
+    """A deadline as its team reads it — date, time and zone ("Mon 7 Dec 14:32 CET") — and as the viewer
+    does when their zone differs ("Mon 7 Dec 14:32 CET · 13:32 UTC here")."""
+    if value is None:
+        return "—"
+    zone = ZoneInfo(team.time_zone) if team is not None and team.time_zone else timezone.get_current_timezone()
+    theirs = value.astimezone(zone)
+    text = f"{theirs:%a} {theirs.day} {theirs:%b %H:%M %Z}"
+    mine = timezone.localtime(value)
+    if mine.utcoffset() != theirs.utcoffset():
+        text += f" · {mine:%H:%M %Z} here" if mine.date() == theirs.date() else f" · {mine:%a %H:%M %Z} here"
+    return text
 
 
 def _duration(seconds: int) -> str:

@@ -59,7 +59,8 @@ def test_the_most_specific_escalation_policy_is_frozen_onto_the_incident(mx):
     assert snapshot["policy"] == "payments-sev1" and snapshot["name"] == "Payments SEV1"
     assert [s["position"] for s in snapshot["steps"]] == [1, 2, 3]
     assert snapshot["steps"][1] == {
-        "position": 2, "delay_minutes": 5, "notify_on_call": False, "notify_team_lead": True, "notify_role": "",
+        "phase": "acknowledge", "position": 2, "delay_minutes": 5, "counted_from": "start", "notify_team_id": None,
+        "notify_on_call": False, "notify_team_lead": True, "notify_role": "",
         "notify_user_ids": [mx["max"].pk], "notify_vendor_owner": False, "notify_executives": False,
     }
     assert snapshot["steps"][2]["notify_executives"] and snapshot["steps"][2]["notify_vendor_owner"]

@@ -33,6 +33,7 @@ def live_context(request: HttpRequest, incident: Incident) -> dict:
         "incident": incident,
         "now": timezone.now(),
         "deadlines": page_data.deadlines(incident),
+        "next_step": page_data.next_step(incident),
         "one_click": [actions[name] for name in ONE_CLICK if name in actions],
         "on_call": page_data.on_call_now(incident),
         "can_change": request.user.has_perm(CHANGE),  # accepting a handoff

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.db.models import Case, DateTimeField, F, OuterRef, QuerySet, Subquery, When
 from django.http import QueryDict
 from django.utils import timezone
@@ -23,7 +24,19 @@ from matrix.snapshot import MatrixSnapshot
 
 from .. import selectors
 from ..clock import deadline
-from ..models import TARGETS, ChecklistTick, Incident, StakeholderUpdate, Status, TimerKind
+from ..firing import PHASE_NOUN
+from ..models import (
+    PHASE_OF_STEP_KIND,
+    STEP_KINDS,
+    TARGETS,
+    ChecklistTick,
+    Incident,
+    StakeholderUpdate,
+    Status,
+    TimerKind,
+    TimerState,
+)
+from ..notify import escalation_recipients
 
 
 # --- filing -------------------------------------------------------------------------------------------
@@ -127,6 +140,33 @@ def deadlines(incident: Incident) -> list[DeadlineView]:
         )
         for kind in TARGETS
     ]
+
+
+@dataclass
+class NextStep:
+    """The next rung of the escalation: "step 2 of containment pages Olly Ops (Platform on-call)"."""
+
+    position: int
+    phase: str  # "acknowledgement", "containment", "resolution"
+    who: str
+    due: dt.datetime
+    held: bool  # paused: it waits for the resume
+
+
+def next_step(incident: Incident, snapshot: MatrixSnapshot | None = None) -> NextStep | None:
+    """The escalation step due next, of any phase, from the prefetched timers; None when none is live."""
+    live = [t for t in incident.timers.all() if t.kind in STEP_KINDS and t.state in (TimerState.ARMED, TimerState.HELD)]
+    if not live:
+        return None
+    timer = min(live, key=lambda t: (t.due_at, t.pk))
+    step = timer.data
+    users = {u.pk: u for u in get_user_model().objects.filter(pk__in=step.get("notify_user_ids", []))}
+    recipients = escalation_recipients(incident, step, snapshot or current_snapshot(), users, [])
+    who = [recipients.describe()] if recipients else []
+    if step.get("notify_executives"):
+        who.append("executives")
+    return NextStep(position=step.get("position", timer.step), phase=PHASE_NOUN[PHASE_OF_STEP_KIND[timer.kind]],
+                    who=", ".join(who) or "nobody", due=timer.due_at, held=timer.state == TimerState.HELD)
 
 
 @dataclass

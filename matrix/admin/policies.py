@@ -13,9 +13,9 @@ from .display import duration, nobody, policy_scope
 
 class EscalationStepInline(MatrixTabularInline):
     model = m.EscalationStep
-    fields = ["position", "delay_minutes", "notify_on_call", "notify_team_lead", "notify_role", "notify_users",
-              "notify_vendor_owner", "notify_executives"]
-    autocomplete_fields = ["notify_users"]
+    fields = ["phase", "position", "delay_minutes", "counted_from", "notify_team", "notify_on_call",
+              "notify_team_lead", "notify_role", "notify_users", "notify_vendor_owner", "notify_executives"]
+    autocomplete_fields = ["notify_team", "notify_users"]
 
 
 @admin.register(m.EscalationPolicy)
@@ -56,17 +56,18 @@ class EscalationPolicyAdmin(MatrixAdmin):
 
     @admin.display(description="Escalation path")
     def path(self, policy: m.EscalationPolicy):
-        steps = policy.steps.all()
+        steps = sorted(policy.steps.all(), key=m.step_order)
         if not steps:
             return nobody("no steps")
         return " → ".join(
-            f"+{duration(step.delay_minutes)}: {', '.join(step.recipient_labels()) or 'nobody'}" for step in steps
+            f"{'' if step.phase == m.Phase.ACKNOWLEDGE else step.phase + ' '}+{duration(step.delay_minutes)}: "
+            f"{', '.join(step.recipient_labels()) or 'nobody'}" for step in steps
         )
 
 
 @admin.register(m.EscalationStep)
 class EscalationStepAdmin(HiddenFromIndexMixin, MatrixAdmin):
-    list_display = ["policy", "position", "delay_minutes"]
+    list_display = ["policy", "phase", "position", "delay_minutes", "counted_from"]
     list_select_related = ["policy"]
     search_fields = ["policy__name", "policy__key"]
     autocomplete_fields = ["policy", "notify_users"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..snapshot import MatrixSnapshot
 from .coverage import check_areas_without_owner, check_areas_without_playbook, check_stale_contacts, check_triage_team
-from .escalation import check_escalation_steps, check_tiers_without_policy
+from .escalation import check_escalation_steps, check_major_tiers_without_containment, check_tiers_without_policy
 from .findings import ERROR, SEVERITIES, WARNING, Finding
 from .priority import check_priority_matrix_complete, check_priority_matrix_monotonic
 from .rotations import check_rotations
@@ -24,6 +24,7 @@ CHECKS = [
     check_rules_target_team_on_call,
     check_escalation_steps,
     check_tiers_without_policy,
+    check_major_tiers_without_containment,
     check_areas_without_owner,
     check_areas_without_playbook,
     check_rotations,

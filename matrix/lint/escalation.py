@@ -28,17 +28,19 @@ def _missing_team_recipients(snapshot: MatrixSnapshot, policy: m.EscalationPolic
 def check_escalation_steps(snapshot: MatrixSnapshot) -> Iterator[Finding]:
     longest = max(snapshot.tiers.values(), key=lambda t: t.resolve_minutes, default=None)
     for policy in sorted(snapshot.policies, key=lambda p: p.name):
-        steps = sorted(policy.steps.all(), key=lambda s: s.position)
+        steps = sorted(policy.steps.all(), key=m.step_order)
         if not steps:
             yield Finding("policy-no-steps", WARNING,
                           f"Policy '{policy.name}' has no steps: nobody is escalated to.", "policy", policy.key)
         # A step due after the resolve target waits on an incident already past its deadline. A policy
         # with no tier may serve any tier, so only the longest resolve target rules a step out.
         tier = snapshot.tiers.get(policy.tier_id) if policy.tier_id else longest
-        delays: dict[int, m.EscalationStep] = {}
+        delays: dict[tuple[str, str, int], m.EscalationStep] = {}
         for step in steps:
-            key, label = step_key(policy, step), f"Step {step.position} of policy '{policy.name}'"
-            if tier is not None and step.delay_minutes >= tier.resolve_minutes:
+            key, label = step_key(policy, step), f"{step} of policy '{policy.name}'"
+            # Counted from a phase's target, a step is meant to page after it: only a start can be too late.
+            from_start = step.counted_from == m.CountedFrom.START
+            if tier is not None and from_start and step.delay_minutes >= tier.resolve_minutes:
                 target = f"{tier.name}'s resolve target" if policy.tier_id else (
                     f"the longest resolve target of any tier ({tier.name}'s)")
                 yield Finding("step-never-fires", ERROR,
@@ -53,11 +55,25 @@ def check_escalation_steps(snapshot: MatrixSnapshot) -> Iterator[Finding]:
                     yield Finding("step-recipients-missing", WARNING,
                                   f"{label} cannot reach everyone it names: {team.name} has "
                                   f"{' and '.join(missing)}.", "step", key)
-            earlier = delays.setdefault(step.delay_minutes, step)
+            earlier = delays.setdefault((step.phase, step.counted_from, step.delay_minutes), step)
             if earlier is not step:
                 yield Finding("step-duplicate-delay", WARNING,
                               f"{label} has the same delay ({step.delay_minutes} minutes) as step "
                               f"{earlier.position}: merge them or space them out.", "step", key)
+
+
+def check_major_tiers_without_containment(snapshot: MatrixSnapshot) -> Iterator[Finding]:
+    """A major tier (one that opens a war room or tells executives) whose policies have no containment step:
+    once somebody acknowledges, an incident that is never contained pages nobody until its breach."""
+    for tier in sorted(snapshot.tiers.values(), key=lambda t: t.rank):
+        if not (tier.opens_war_room or tier.notifies_executives):
+            continue
+        policies = [p for p in snapshot.policies if p.tier_id in (None, tier.pk)]
+        if policies and not any(s.phase == m.Phase.CONTAIN for p in policies for s in p.steps.all()):
+            yield Finding("major-tier-no-containment", WARNING,
+                          f"{tier.name} is a major tier but no policy for it has containment steps: once "
+                          f"acknowledged, an incident nobody contains pages nobody beyond one breach message.",
+                          "tier", tier.key)
 
 
 def check_tiers_without_policy(snapshot: MatrixSnapshot) -> Iterator[Finding]:

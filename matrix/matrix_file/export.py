@@ -151,7 +151,7 @@ class _Exporter:
                 s.POLICY, policy,
                 steps=[
                     self.fields(s.STEP, step, notify_users=sorted(self.username(u) for u in step.notify_users.all()))
-                    for step in sorted(policy.steps.all(), key=lambda st: (st.position, st.pk))
+                    for step in sorted(policy.steps.all(), key=m.step_order)
                 ],
             )
             for policy in sorted(policies, key=lambda p: p.key)

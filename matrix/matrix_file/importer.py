@@ -221,7 +221,7 @@ class MatrixImporter(Writer):
             policy = self.upsert("policies", s.POLICY, loc, row)
             if policy is None:
                 continue
-            current = sorted(policy.steps.all(), key=lambda st: (st.position, st.pk))
+            current = sorted(policy.steps.all(), key=m.step_order)
             pairs = self.sync_ordered(current, row["steps"], lambda p=policy: m.EscalationStep(policy=p),
                                       loc.label, unique_position=True)
             for index, ((sloc, srow), step) in enumerate(pairs):

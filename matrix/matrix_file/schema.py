@@ -196,7 +196,10 @@ TIER = Entry(m.Tier, (
 ), label_field="key")
 
 STEP = Entry(m.EscalationStep, (
+    Field("phase", CHOICE, default=m.Phase.ACKNOWLEDGE, choices=m.Phase),
     Field("delay_minutes", INT, required=True),
+    Field("counted_from", CHOICE, default=m.CountedFrom.START, choices=m.CountedFrom),
+    _opt_ref("notify_team", "teams"),
     Field("notify_on_call", BOOL, default=True),
     Field("notify_team_lead", BOOL, default=False),
     Field("notify_role", CHOICE, nullable=True, choices=m.MembershipRole),

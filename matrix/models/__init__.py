@@ -6,14 +6,16 @@ from .choices import (
     ChannelKind,
     ChecklistKind,
     Clock,
+    CountedFrom,
     IntakeChannel,
     LifecycleStage,
     MembershipRole,
+    Phase,
     RosterRole,
     TriageFieldType,
 )
 from .playbooks import ChecklistItem, Playbook, TriageField
-from .policies import EscalationPolicy, EscalationStep
+from .policies import EscalationPolicy, EscalationStep, step_order
 from .rotations import Rotation, RotationMember, RotationOverride
 from .rules import RoutingRule
 from .teams import ContactChannel, Membership, Team
@@ -21,11 +23,11 @@ from .tiers import Impact, PriorityCell, Tier, Urgency
 
 __all__ = [
     "APPROVE_PERMISSION", "AreaRosterEntry", "ChangeOperation", "ChangeRequest", "ChangeRequestStatus", "ChannelKind",
-    "ChecklistItem", "ChecklistKind", "Clock", "ContactChannel",
+    "ChecklistItem", "ChecklistKind", "Clock", "ContactChannel", "CountedFrom",
     "EscalationPolicy", "EscalationStep", "Impact", "IntakeChannel", "LifecycleStage", "Membership",
-    "MembershipRole", "Playbook", "PriorityCell", "ProductArea", "RosterRole", "Rotation", "RotationMember",
+    "MembershipRole", "Phase", "Playbook", "PriorityCell", "ProductArea", "RosterRole", "Rotation", "RotationMember",
     "RotationOverride", "RoutingRule", "Team", "Tier", "TriageField", "TriageFieldType", "Urgency",
-    "Vendor", "VendorContact",
+    "Vendor", "VendorContact", "step_order",
 ]
 
 # Every model whose changes are the matrix's history (governance, time travel, export).

@@ -31,6 +31,21 @@ class ChannelKind(models.TextChoices):
     WEBHOOK = "webhook", "Signed JSON webhook"
 
 
+class Phase(models.TextChoices):
+    """The three stretches of an incident's life, each with its target and its own escalation steps."""
+
+    ACKNOWLEDGE = "acknowledge", "Acknowledgement"
+    CONTAIN = "contain", "Containment"
+    RESOLVE = "resolve", "Resolution"
+
+
+class CountedFrom(models.TextChoices):
+    """What a step's delay counts from."""
+
+    START = "start", "the phase's start"
+    TARGET = "target", "the phase's target"
+
+
 class Clock(models.TextChoices):
     ALWAYS = "24x7", "24×7"
     BUSINESS_HOURS = "business_hours", "Owning team's business hours"

@@ -5,7 +5,7 @@ from simple_history.models import HistoricalRecords
 from escalation_matrix.models import TimeStampedModel
 
 from .areas import ProductArea
-from .choices import LifecycleStage, MembershipRole
+from .choices import CountedFrom, LifecycleStage, MembershipRole, Phase
 from .teams import Team
 from .tiers import Tier
 
@@ -43,17 +43,38 @@ class EscalationPolicy(TimeStampedModel):
         return self.name
 
 
+def step_order(step: "EscalationStep") -> tuple[int, int, int]:
+    """Phase by phase (acknowledge, contain, resolve), each phase's steps by position."""
+    return Phase.values.index(step.phase), step.position, step.pk or 0
+
+
 class EscalationStep(TimeStampedModel):
-    """If the incident is not acknowledged ``delay_minutes`` after filing, notify these."""
+    """One rung of a phase's ladder: if the incident has not left ``phase`` ``delay_minutes`` after the phase
+    began (or after its target), notify these.
+
+    The phases begin at filing (acknowledge), at the acknowledgement (contain) and at the containment
+    (resolve); meeting a phase cancels its remaining steps, and a pause holds them.
+    """
 
     policy = models.ForeignKey(EscalationPolicy, on_delete=models.CASCADE, related_name="steps")
+    phase = models.CharField(max_length=12, choices=Phase.choices, default=Phase.ACKNOWLEDGE,
+                             help_text="The phase this step escalates: it stops once the incident leaves it.")
     position = models.PositiveSmallIntegerField(default=1)
-    delay_minutes = models.PositiveIntegerField(help_text="Minutes after filing, if still unacknowledged.")
-    notify_on_call = models.BooleanField(default=True, help_text="The routed team's on-call person.")
-    notify_team_lead = models.BooleanField(default=False, help_text="The routed team's lead(s).")
+    delay_minutes = models.PositiveIntegerField(help_text="Minutes after the phase began (or its target).")
+    counted_from = models.CharField(
+        max_length=8, choices=CountedFrom.choices, default=CountedFrom.START,
+        help_text="The phase's start (filing, acknowledgement, containment) or its target (acknowledge-by, "
+                  "contain-by, resolve-by).",
+    )
+    notify_team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="Whose on-call, lead(s) and role this step pages; empty: the routed team's.",
+    )
+    notify_on_call = models.BooleanField(default=True, help_text="The team's on-call person.")
+    notify_team_lead = models.BooleanField(default=False, help_text="The team's lead(s).")
     notify_role = models.CharField(
         max_length=32, choices=MembershipRole.choices, blank=True,
-        help_text="Everyone with this role in the routed team.",
+        help_text="Everyone with this role in the team.",
     )
     notify_users = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
     notify_vendor_owner = models.BooleanField(default=False, help_text="The suspected vendor's relationship owner.")
@@ -61,21 +82,23 @@ class EscalationStep(TimeStampedModel):
     history = HistoricalRecords(m2m_fields=[notify_users])
 
     class Meta:
-        ordering = ["policy", "position"]
-        constraints = [models.UniqueConstraint(fields=["policy", "position"], name="unique_step_position")]
+        ordering = ["policy", "phase", "position"]
+        constraints = [models.UniqueConstraint(fields=["policy", "phase", "position"], name="unique_step_position")]
 
     def __str__(self) -> str:
-        return f"Step {self.position} (+{self.delay_minutes} min)"
+        phase = "" if self.phase == Phase.ACKNOWLEDGE else f"{self.get_phase_display()} s"
+        return f"{phase or 'S'}tep {self.position} (+{self.delay_minutes} min)"
 
     def recipient_labels(self, users=None) -> list[str]:
         """Who this step notifies, in words; ``users`` lets a caller pass prefetched named people."""
         labels = []
+        whose = f"{self.notify_team.name} " if self.notify_team_id else ""
         if self.notify_on_call:
-            labels.append("on-call")
+            labels.append(f"{whose}on-call")
         if self.notify_team_lead:
-            labels.append("team lead")
+            labels.append(f"{whose}team lead")
         if self.notify_role:
-            labels.append(f"all {self.get_notify_role_display().lower()}s")
+            labels.append(f"all {whose}{self.get_notify_role_display().lower()}s")
         for user in self.notify_users.all() if users is None else users:
             labels.append(user.get_full_name() or user.username)
         if self.notify_vendor_owner:

@@ -31,11 +31,35 @@ class Recipient:
         return f"{self.label} (nobody)" if self.gap else self.label
 
 
+# Per phase: what the step waits for, and what its delay counts from (``counted_from``).
+PHASE_WORDS = {
+    m.Phase.ACKNOWLEDGE: ("acknowledged", {"start": "filing", "target": "the acknowledge target"}),
+    m.Phase.CONTAIN: ("contained", {"start": "the acknowledgement", "target": "the contain target"}),
+    m.Phase.RESOLVE: ("resolved", {"start": "the containment", "target": "the resolve target"}),
+}
+
+
 @dataclass(frozen=True)
 class StepView:
-    position: int
+    position: int  # within its phase
     delay_minutes: int
     recipients: tuple[Recipient, ...]
+    phase: str = m.Phase.ACKNOWLEDGE
+    counted_from: str = m.CountedFrom.START
+
+    @property
+    def phase_label(self) -> str:
+        return m.Phase(self.phase).label.lower()
+
+    @property
+    def anchor(self) -> str:
+        """What the delay counts from: "filing", "the acknowledgement", "the contain target"…"""
+        return PHASE_WORDS[self.phase][1][self.counted_from]
+
+    @property
+    def unless(self) -> str:
+        """The condition that stops it: "if not contained by then"."""
+        return f"if not {PHASE_WORDS[self.phase][0]} by then"
 
     @property
     def who(self) -> str:
@@ -63,27 +87,34 @@ def describe_steps(
     """
     if policy is None:
         return []
-    memberships = snapshot.memberships_by_team.get(team.pk, []) if team else []
     views = []
-    for step in policy.steps.all():
+    ranks: dict[str, int] = {}
+    for step in sorted(policy.steps.all(), key=m.step_order):
+        ranks[step.phase] = ranks.get(step.phase, 0) + 1
         recipients: list[Recipient] = []
+        # A step may page another team's people ("SRE on-call"); otherwise the routed team's.
+        other = snapshot.teams.get(step.notify_team_id) if step.notify_team_id else None
+        whose, paged = (f"{other.name} ", other) if other is not None and other != team else ("", team)
+        memberships = snapshot.memberships_by_team.get(paged.pk, []) if paged else []
+        reached = on_call if paged == team else snapshot.on_call(paged.pk)
         if step.notify_on_call:
             # An inactive user on call cannot answer: the step reaches nobody.
-            gap = on_call is None or not on_call.is_active
-            recipients.append(Recipient("on-call", (person_name(on_call),) if on_call else (), gap=gap))
+            gap = reached is None or not reached.is_active
+            recipients.append(Recipient(f"{whose}on-call", (person_name(reached),) if reached else (), gap=gap))
         if step.notify_team_lead:
             leads = tuple(person_name(ms.user) for ms in memberships if ms.role == m.MembershipRole.LEAD)
-            recipients.append(Recipient("lead", leads, gap=not leads))
+            recipients.append(Recipient(f"{whose}lead", leads, gap=not leads))
         if step.notify_role:
             holders = tuple(person_name(ms.user) for ms in memberships if ms.role == step.notify_role)
-            label = f"{step.get_notify_role_display().lower()}s"
+            label = f"{whose}{step.get_notify_role_display().lower()}s"
             recipients.append(Recipient(label, holders, gap=not holders))
         recipients.extend(Recipient(person_name(user)) for user in step.notify_users.all())
         if step.notify_vendor_owner:
             recipients.append(Recipient("vendor owner", tuple(vendor_owners)))
         if step.notify_executives:
             recipients.append(Recipient("executives"))
-        views.append(StepView(step.position, step.delay_minutes, tuple(recipients)))
+        views.append(StepView(ranks[step.phase], step.delay_minutes, tuple(recipients), step.phase,
+                              step.counted_from))
     return views
 
 

@@ -38,7 +38,8 @@ def test_policy_steps_changed_deleted_and_added_with_people_are_applied_exactly_
     data[f"steps-{index[first.pk]}-delay_minutes"] = "5"
     data[f"steps-{index[second.pk]}-DELETE"] = "on"
     data.update({"steps-TOTAL_FORMS": "4", "steps-3-policy": policy.pk, "steps-3-position": "3",
-                 "steps-3-delay_minutes": "30", "steps-3-notify_users": [str(vera.pk)]})
+                 "steps-3-delay_minutes": "30", "steps-3-notify_users": [str(vera.pk)],
+                 "steps-3-phase": "acknowledge", "steps-3-counted_from": "start"})
 
     morgan_client.post(change_url(policy), data)
 
