@@ -226,10 +226,10 @@ def _breach(timer: Timer, incident: Incident, context: FiringContext) -> bool:
     word = TARGET_WORD[timer.kind]
     if timer.kind == TimerKind.UPDATE:
         recipients = notify.notify_update_overdue(incident, timer, context.snapshot, outbox=writes.outbox)
-        text = f"Stakeholder update overdue (due {hhmm(timer.due_at, context.now)})."
+        text = f"Stakeholder update overdue (due {hhmm(timer.due_at, context.now, team=incident.team)})."
     else:
         recipients = notify.notify_breach(incident, timer, context.snapshot, word, outbox=writes.outbox)
-        text = f"Missed its {word} target (due {hhmm(timer.due_at, context.now)})."
+        text = f"Missed its {word} target (due {hhmm(timer.due_at, context.now, team=incident.team)})."
     told = f" Told {recipients.describe()}." if recipients else " Nobody to tell: no lead or on-call person."
     writes.timeline.append(timeline_entry(
         incident=incident, kind=TimelineKind.BREACH, text=text + told, at=context.now,
@@ -246,7 +246,7 @@ def _warning(timer: Timer, incident: Incident, context: FiringContext) -> bool:
     told = f" Told {recipients.describe()}." if recipients else ""
     context.writes.timeline.append(timeline_entry(
         incident=incident, kind=TimelineKind.WARNING, at=context.now,
-        text=f"75% of the {word} target has passed; due at {hhmm(due, context.now)}.{told}",
+        text=f"75% of the {word} target has passed; due at {hhmm(due, context.now, team=incident.team)}.{told}",
         data={"timer": timer.pk, "target": target},
     ))
     return True

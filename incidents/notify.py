@@ -20,7 +20,7 @@ from django.contrib.auth import get_user_model
 from django.urls import NoReverseMatch, reverse
 
 from escalation_matrix.roles import EXECUTIVES
-from matrix.models import MembershipRole, Team, Vendor
+from matrix.models import Clock, MembershipRole, Team, Vendor
 from matrix.snapshot import MatrixSnapshot
 from notifications.models import Notification
 from notifications.services import notification_enqueue, notification_enqueue_many, notification_prepare
@@ -92,9 +92,21 @@ def _body(incident: Incident, lead: str) -> str:
         ("acknowledge", incident.acknowledge_by), ("contain", incident.contain_by), ("resolve", incident.resolve_by),
     ) if at is not None]
     if deadlines:
-        lines.append("Due: " + ", ".join(f"{label} by {hhmm(at, incident.filed_at)}" for label, at in deadlines) + ".")
+        due = ", ".join(f"{label} by {hhmm(at, incident.filed_at, team=incident.team)}" for label, at in deadlines)
+        lines.append(f"Due: {due}.{business_hours_note(incident)}")
     lines += ["", _url(incident)]
     return "\n".join(lines)
+
+
+def business_hours_note(incident: Incident) -> str:
+    """" SEV4 counts working hours only, on the Payments calendar (09:00–17:00 Europe/Berlin): nights, weekends
+    and holidays do not count." — or nothing, for a tier on the 24×7 clock."""
+    if incident.tier.clock != Clock.BUSINESS_HOURS:
+        return ""
+    team = incident.team
+    return (f" {incident.tier.name} counts working hours only, on the {team.name} calendar "
+            f"({team.workday_start:%H:%M}–{team.workday_end:%H:%M} {team.time_zone}): nights, weekends and "
+            f"holidays do not count.")
 
 
 def _payload(incident: Incident, event: str, **extra) -> dict:
@@ -255,7 +267,7 @@ def notify_breach(incident: Incident, timer: Timer, snapshot: MatrixSnapshot, ta
     """A missed target: the owning team's lead(s) and on-call person."""
     recipients = _leads(_on_call(incident, snapshot), snapshot, incident.team_id)
     subject = f"{_headline(incident)} missed its {target} target"
-    due = hhmm(timer.due_at, incident.filed_at)
+    due = hhmm(timer.due_at, incident.filed_at, team=incident.team)
     body = _body(incident, f"{_headline(incident)} missed its {target} target (due {due}).")
     _tell_people(incident, recipients, key=f"timer:{timer.pk}", subject=subject, body=body, event="breach",
                  outbox=outbox)
@@ -267,7 +279,7 @@ def notify_warning(incident: Incident, timer: Timer, snapshot: MatrixSnapshot, t
     """75% of a target has passed: the on-call person."""
     recipients = _on_call(incident, snapshot)
     subject = f"{_headline(incident)}: 75% of the {target} target has passed"
-    body = _body(incident, f"The {target} target is due at {hhmm(due, incident.filed_at)}.")
+    body = _body(incident, f"The {target} target is due at {hhmm(due, incident.filed_at, team=incident.team)}.")
     _tell_people(incident, recipients, key=f"timer:{timer.pk}", subject=subject, body=body, event="warning",
                  outbox=outbox)
     return recipients
@@ -328,7 +340,8 @@ def notify_update_overdue(incident: Incident, timer: Timer, snapshot: MatrixSnap
     if not recipients:
         recipients = _on_call(incident, snapshot)
     subject = f"{_headline(incident)}: stakeholder update overdue"
-    body = _body(incident, f"A stakeholder update was due at {hhmm(timer.due_at, incident.filed_at)}; please post one.")
+    due = hhmm(timer.due_at, incident.filed_at, team=incident.team)
+    body = _body(incident, f"A stakeholder update was due at {due}; please post one.")
     _tell_people(incident, recipients, key=f"timer:{timer.pk}", subject=subject, body=body, event="update_overdue",
                  outbox=outbox)
     return recipients
@@ -341,7 +354,7 @@ def notify_handoff_escalated(incident: Incident, handoff: Handoff, timer: Timer,
     _leads(recipients, snapshot, to_team.pk, f"{to_team.name} lead")
     _leads(recipients, snapshot, from_team.pk, f"{from_team.name} lead")
     subject = f"{_headline(incident)}: handoff to {to_team.name} not accepted in time"
-    at = hhmm(handoff.requested_at, incident.filed_at)
+    at = hhmm(handoff.requested_at, incident.filed_at, team=incident.team)
     body = _body(incident, f"{from_team.name} handed it to {to_team.name} at {at}; nobody has accepted it yet.")
     _tell_people(incident, recipients, key=f"timer:{timer.pk}", subject=subject, body=body, event="handoff_escalated",
                  outbox=outbox)

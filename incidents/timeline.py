@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from .models import Incident, TimelineEntry
 
@@ -30,10 +31,11 @@ def person(user) -> str:
     return user.get_full_name() or user.username
 
 
-def hhmm(at: dt.datetime, now: dt.datetime | None = None) -> str:
-    """A time as people read it in timelines, messages and refusals: "10:02 UTC", with the day
-    ("Tue 3 Mar 10:02 UTC") when it is not the day of ``now``."""
-    at = at.astimezone(dt.UTC)
-    if now is not None and now.astimezone(dt.UTC).date() != at.date():
-        return f"{at:%a} {at.day} {at:%b %H:%M} UTC"
-    return f"{at:%H:%M} UTC"
+def hhmm(at: dt.datetime, now: dt.datetime | None = None, *, team=None) -> str:
+    """A time as people read it in timelines, messages and refusals: "10:02 UTC" — in ``team``'s own zone
+    when given ("11:02 CET") — with the day ("Tue 3 Mar 10:02 UTC") when it is not the day of ``now``."""
+    zone = ZoneInfo(team.time_zone) if team is not None and team.time_zone else dt.UTC
+    at = at.astimezone(zone)
+    if now is not None and now.astimezone(zone).date() != at.date():
+        return f"{at:%a} {at.day} {at:%b %H:%M} {at.tzname()}"
+    return f"{at:%H:%M} {at.tzname()}"

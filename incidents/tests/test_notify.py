@@ -108,4 +108,4 @@ def test_messages_link_to_the_incident_and_carry_its_facts(mx):
     assert incident_url(incident) in message.body
     assert message.payload["event"] == "filed" and message.payload["incident"] == incident.pk
     assert (message.payload["tier"], message.payload["team"]) == ("sev2", "payments")
-    assert "acknowledge by 10:15 UTC" in message.body
+    assert "acknowledge by 11:15 CET" in message.body  # on the owning team's clock (Berlin)

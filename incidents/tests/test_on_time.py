@@ -2,6 +2,7 @@
 to the second), and a pause that holds every clock — updates and handoff acceptance included."""
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -136,3 +137,26 @@ def test_resuming_a_business_hours_tier_says_the_wall_clock_and_the_credited_wor
         "Clocks resumed by Pat Ng after 18 h 0 min; the deadlines moved by 2 h 0 min of working time on the "
         "Payments calendar (nights, weekends and holidays do not count on SEV4)."
     )
+
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+@pytest.mark.parametrize("filed, shown", [
+    # Two working hours left on Maundy Thursday; Good Friday, the weekend and Easter Monday are not working days.
+    (dt.datetime(2026, 4, 2, 15, 0, tzinfo=BERLIN), "Tue 7 Apr 11:00 CEST · 09:00 UTC here"),
+    # Summer time starts on Sunday 29 March: filed in CET, due in CEST.
+    (dt.datetime(2026, 3, 27, 16, 0, tzinfo=BERLIN), "Mon 30 Mar 12:00 CEST · 10:00 UTC here"),
+    # Summer time ends on Sunday 25 October: filed in CEST, due in CET.
+    (dt.datetime(2026, 10, 23, 16, 0, tzinfo=BERLIN), "Mon 26 Oct 12:00 CET · 11:00 UTC here"),
+])
+def test_a_business_hours_deadline_is_shown_with_its_date_in_the_teams_zone_and_the_viewers(mx, client, filed, shown):
+    incident = IncidentFactory(impact="minor", urgency="low", now=filed)  # SEV4: acknowledge within 4 working hours
+    client.force_login(mx["pat"])
+
+    page = client.get(f"/incidents/{incident.pk}/").content.decode()
+
+    row = page[page.index('id="deadline-acknowledge"'):]
+    assert shown in row[:row.index("</tr>")]
+    assert ("SEV4 counts working hours only, on the Payments calendar (09:00–17:00 Europe/Berlin): nights, "
+            "weekends and holidays do not count.") in page

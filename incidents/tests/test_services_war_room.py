@@ -81,7 +81,7 @@ def test_an_overdue_update_is_a_breach_and_the_assignee_is_reminded(mx, sev1):
     assert sev1.breached
     assert told(f"timer:{timer.pk}:") == ["pat"]
     assert sev1.timeline.get(kind=TimelineKind.BREACH, data__target="update").text.startswith(
-        "Stakeholder update overdue (due 10:30 UTC). Told Pat Ng (assignee).")
+        "Stakeholder update overdue (due 11:30 CET). Told Pat Ng (assignee).")  # payments keeps Berlin time
 
 
 def test_a_customer_update_after_resolution_is_logged_without_arming_another(mx, sev1):

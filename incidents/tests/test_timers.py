@@ -91,7 +91,7 @@ def test_a_missed_target_is_a_breach_told_to_the_lead_and_the_on_call_person(mx,
     subjects = set(sent.values_list("subject", flat=True))
     assert subjects == {f"SEV2 #{incident.pk} missed its acknowledge target"}
     assert incident.timeline.get(kind=TimelineKind.BREACH).text == (
-        "Missed its acknowledge target (due 10:15 UTC). Told Pat Ng (on-call), Lena Lead (team lead).")
+        "Missed its acknowledge target (due 11:15 CET). Told Pat Ng (on-call), Lena Lead (team lead).")
 
 
 def test_a_warning_fires_at_75_percent_of_the_target_and_tells_the_on_call_person(incident):
@@ -100,7 +100,7 @@ def test_a_warning_fires_at_75_percent_of_the_target_and_tells_the_on_call_perso
     warning = incident.timers.get(kind=TimerKind.ACKNOWLEDGE_WARNING)
     assert warning.state == TimerState.FIRED and told(warning) == ["pat"]
     assert incident.timeline.get(kind=TimelineKind.WARNING).text == (
-        "75% of the acknowledge target has passed; due at 10:15 UTC. Told Pat Ng (on-call).")
+        "75% of the acknowledge target has passed; due at 11:15 CET. Told Pat Ng (on-call).")
 
 
 def test_a_timer_the_incident_has_moved_past_is_cancelled_not_fired(incident):

@@ -13,6 +13,7 @@ from ..forms import fill_template
 from ..hooks import incident_panels
 from ..matrix_version import incident_matrix_version
 from ..models import Incident, UpdateAudience
+from ..notify import business_hours_note
 from . import page_data
 from .actions import ACTIONS, CHANGE, ONE_CLICK, TICK, available, make_form
 
@@ -34,6 +35,7 @@ def live_context(request: HttpRequest, incident: Incident) -> dict:
         "now": timezone.now(),
         "deadlines": page_data.deadlines(incident),
         "next_step": page_data.next_step(incident),
+        "clock_note": business_hours_note(incident).strip(),
         "one_click": [actions[name] for name in ONE_CLICK if name in actions],
         "on_call": page_data.on_call_now(incident),
         "can_change": request.user.has_perm(CHANGE),  # accepting a handoff

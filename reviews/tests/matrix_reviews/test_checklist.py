@@ -47,6 +47,8 @@ def test_the_checklist_lists_areas_with_no_owner_or_playbook_and_stale_contacts(
         (Kind.STALE_CONTACT, "team", "payments"),
         (Kind.STALE_CONTACT, "team", "platform"),
         (Kind.STALE_CONTACT, "team", "support"),
+        # SEV1 opens a war room, yet no policy climbs when a SEV1 is acknowledged and never contained.
+        (Kind.LINT, "tier", "sev1"),
     ]
     no_owner = item(review, Kind.AREA_NO_OWNER, "onboarding")
     assert (no_owner.subject_label, no_owner.subject_url) == ("Area Onboarding", "/areas/onboarding/")
@@ -127,7 +129,8 @@ def test_drawing_again_keeps_ticks_marks_fixed_gaps_and_adds_new_ones(mx):
 
     assert (result.added, result.cleared) == (4, 1)
     assert gaps(review, Kind.LINT) == [  # lint's findings about Platform's empty rotation, and the rule to it
-        (Kind.LINT, "rule", "cdn"), (Kind.LINT, "rotation", "platform/Primary"), (Kind.LINT, "team", "platform")]
+        (Kind.LINT, "rule", "cdn"), (Kind.LINT, "rotation", "platform/Primary"), (Kind.LINT, "team", "platform"),
+        (Kind.LINT, "tier", "sev1")]  # drawn at opening already
     accepted.refresh_from_db()
     assert accepted.resolved and accepted.resolution == "Triage owns it until Q3." and accepted.cleared_at is None
     fixed.refresh_from_db()
