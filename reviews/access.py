@@ -31,11 +31,16 @@ def _writer(review: PostIncidentReview, user) -> bool:
 
 
 def participants(review: PostIncidentReview) -> QuerySet:
-    """The people who took part: everyone named in the incident's timeline, its assignee and its commander."""
+    """The people who took part: everyone who acted on the incident's timeline, everyone its escalation steps,
+    warnings and breaches paged, its assignee, its commander and the review's lead."""
     incident = review.incident
+    paged = {pk for told in incident.timeline.exclude(data__told=None).values_list("data__told", flat=True)
+             for pk in told or ()}
+    took_part = (Q(timelineentry__incident_id=incident.pk) | Q(pk__in=paged)
+                 | Q(pk__in=[incident.assignee_id, incident.commander_id, review.lead_id]))
     return (
         get_user_model().objects.filter(is_active=True)
-        .filter(Q(timelineentry__incident_id=incident.pk) | Q(pk=incident.assignee_id) | Q(pk=incident.commander_id))
+        .filter(took_part)
         .distinct()
         .order_by("first_name", "last_name", "username")
     )

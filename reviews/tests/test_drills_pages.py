@@ -192,11 +192,14 @@ def test_a_real_incident_page_has_no_drill_panel(mx):
     assert 'id="drill-panel"' not in html
 
 
-def test_drill_incidents_are_labelled_drill_in_the_incident_list(mx, finished):
-    IncidentFactory(title="A real one")
+def test_drill_incidents_are_hidden_from_the_incident_list_and_labelled_drill_when_shown(mx, finished):
+    real = IncidentFactory(title="A real one")
+    pat = client_of(mx["pat"])
 
-    html = html_of(client_of(mx["pat"]).get(reverse("incidents:list")))
+    hidden = html_of(pat.get(reverse("incidents:list")))
+    html = html_of(pat.get(reverse("incidents:list"), {"drill": "any"}))
 
+    assert f'id="incident-{real.pk}"' in hidden and f'id="incident-{finished.incident_id}"' not in hidden
     row = html[html.index(f'id="incident-{finished.incident_id}"'):]
     assert ">DRILL</span>" in row[:row.index("</tr>")]
     assert html.count(">DRILL</span>") == 1

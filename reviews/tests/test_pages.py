@@ -7,9 +7,13 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from incidents.services import incident_acknowledge, incident_resolve
+from incidents.tests.factories import MONDAY, IncidentFactory
+from incidents.timers import timers_fire_due
 from matrix.models import AreaRosterEntry, RosterRole
 from notifications.models import Notification
 from reviews.models import PostIncidentReview
+from reviews.tests.factories import SEV1
 
 pytestmark = pytest.mark.django_db
 
@@ -142,8 +146,9 @@ def test_publishing_tells_stakeholders_and_asks_participants_for_feedback(lead_c
     assert all(n.subject.startswith("Post-incident review published: SEV1") for n in published)
     assert "Card payments failed for an hour after a deploy." in published.first().body
     asked = Notification.objects.filter(payload__event="review_feedback_wanted")
-    assert list(asked.values_list("user__username", flat=True)) == ["pat"]  # acknowledged, resolved, assignee
-    assert reverse("reviews:feedback", args=[review.pk]) in asked.get().body
+    # Pat acknowledged and resolved it; Lena leads the review (and the contain breach paged her).
+    assert sorted(asked.values_list("user__username", flat=True)) == ["lena", "pat"]
+    assert all(reverse("reviews:feedback", args=[review.pk]) in n.body for n in asked)
 
 
 def test_a_published_review_is_read_only(lead_client, mx, review):
@@ -260,3 +265,21 @@ def test_only_participants_give_feedback_and_only_once_published(client, lead_cl
 
     assert client.post(feedback_url, {"rating": "5"}).status_code == 403
     assert not review.feedback.exists()
+
+
+def test_feedback_is_asked_of_the_people_the_escalation_paged_even_if_they_never_acted(
+    lead_client, mx, django_capture_on_commit_callbacks
+):
+    """Quinn was paged by step 1 (named in the policy) and did nothing on the timeline: still a participant."""
+    mx["payments_sev1"].steps.get(position=1).notify_users.add(mx["quinn"])
+    with django_capture_on_commit_callbacks(execute=True):
+        incident = IncidentFactory(**SEV1, now=MONDAY)
+        timers_fire_due(now=MONDAY + dt.timedelta(seconds=1))  # step 1 pages Pat (on call) and Quinn
+        incident_acknowledge(incident=incident, user=mx["pat"], now=MONDAY + dt.timedelta(minutes=2))
+        incident_resolve(incident=incident, user=mx["pat"], now=MONDAY + dt.timedelta(minutes=20))
+    review = PostIncidentReview.objects.get()
+
+    lead_client.post(url(review), filled(publish="1"))
+
+    asked = Notification.objects.filter(payload__event="review_feedback_wanted")
+    assert sorted(asked.values_list("user__username", flat=True)) == ["lena", "pat", "quinn"]
