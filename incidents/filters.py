@@ -7,8 +7,8 @@ cells to ``/incidents/?area=checkout&tier=sev1&status=open``.
 
 import django_filters
 from django import forms
-from django.http import QueryDict
 from django.db.models import QuerySet
+from django.http import QueryDict
 
 from matrix import models as m
 
