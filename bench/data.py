@@ -98,13 +98,18 @@ def build_base(tier_count: int = 5, team_count: int = 10, seed: int = 1) -> Matr
 
 
 def add_policy(matrix: Matrix, key: str, steps: int = 3, **scope) -> m.EscalationPolicy:
+    """``steps`` acknowledge steps 15 minutes apart, and a step in each later phase paging the lead when its
+    target is missed (armed at filing, so every phase has live step timers)."""
     policy = m.EscalationPolicy.objects.create(key=key, name=key.replace("-", " ").title(), **scope)
-    created = m.EscalationStep.objects.bulk_create(
-        m.EscalationStep(policy=policy, position=n + 1, delay_minutes=15 * n, notify_on_call=True,
-                         notify_team_lead=n >= 1, notify_executives=n >= 2,
-                         notify_role=m.MembershipRole.MANAGER if n >= 2 else "")
-        for n in range(steps)
-    )
+    later = [m.EscalationStep(policy=policy, phase=phase, position=1, delay_minutes=0, counted_from="target",
+                              notify_on_call=False, notify_team_lead=True) for phase in ("contain", "resolve")]
+    created = m.EscalationStep.objects.bulk_create([
+        *(m.EscalationStep(policy=policy, position=n + 1, delay_minutes=15 * n, notify_on_call=True,
+                           notify_team_lead=n >= 1, notify_executives=n >= 2,
+                           notify_role=m.MembershipRole.MANAGER if n >= 2 else "")
+          for n in range(steps)),
+        *later,
+    ])
     Through = m.EscalationStep.notify_users.through
     Through.objects.bulk_create(Through(escalationstep_id=step.pk, user_id=matrix.users[step.position].pk)
                                 for step in created)

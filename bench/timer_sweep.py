@@ -17,10 +17,11 @@ import statistics
 import time
 
 from django.db import connection
+from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from incidents.models import Incident, TimelineEntry, Timer, TimerState
+from incidents.models import STEP_KINDS, Incident, TimelineEntry, Timer, TimerState
 from incidents.services import incident_file
 from incidents.timers import timers_fire_due
 
@@ -94,8 +95,11 @@ def build(matrix: data.Matrix, count: int, now: dt.datetime) -> dict:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:  # as autovacuum would, after a bulk load: the planner needs row counts
             cursor.execute("ANALYZE incidents_incident, incidents_timer")
-    return {"incidents": Incident.objects.count(), "timers": Timer.objects.count(),
-            "armed": Timer.objects.filter(state=TimerState.ARMED).count(), "already_fired": fired_already}
+    armed = Timer.objects.filter(state=TimerState.ARMED)
+    return {"incidents": Incident.objects.count(), "timers": Timer.objects.count(), "armed": armed.count(),
+            # Steps of every phase are live, as with policies that escalate containment and resolution.
+            "armed_steps_by_kind": dict(armed.filter(kind__in=STEP_KINDS).values_list("kind").annotate(n=Count("id"))),
+            "already_fired": fired_already}
 
 
 def explain(sql: str) -> tuple[str, bool]:
