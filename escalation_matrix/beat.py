@@ -9,9 +9,12 @@ import time
 from celery.beat import PersistentScheduler
 from django.utils import timezone
 
+PRUNE_EVERY = 3600.0  # seconds between two clean-ups of long-dead processes' heartbeats
+
 
 class HeartbeatScheduler(PersistentScheduler):
     _last_heartbeat = 0.0
+    _last_prune = -PRUNE_EVERY
     _published_at = None
 
     def apply_async(self, *args, **kwargs):
@@ -20,7 +23,7 @@ class HeartbeatScheduler(PersistentScheduler):
         return result
 
     def tick(self, *args, **kwargs):
-        from .liveness import beat_every, heartbeat_record
+        from .liveness import beat_every, heartbeat_record, heartbeats_prune
 
         every = beat_every()
         now = time.monotonic()
@@ -28,6 +31,9 @@ class HeartbeatScheduler(PersistentScheduler):
             self._last_heartbeat = now
             try:
                 heartbeat_record(kind="beat", published_at=self._published_at)
+                if now - self._last_prune >= PRUNE_EVERY:
+                    self._last_prune = now
+                    heartbeats_prune()
             except Exception:
                 self.logger.exception("could not record the beat heartbeat")
         return min(super().tick(*args, **kwargs), every)

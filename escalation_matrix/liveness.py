@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 
 _local = {"pid": None, "name": "", "thread": None, "kind": "", "queues": ""}
 _lock = threading.Lock()
+FORGET_AFTER = dt.timedelta(days=1)
 
 
 def beat_every() -> float:
@@ -89,6 +90,12 @@ def heartbeat_ensure() -> str:
 def heartbeat_forget() -> None:
     """A process stopping cleanly says so at once: its claims are finished, nothing is left to wait for."""
     Heartbeat.objects.filter(name=process_name()).delete()
+
+
+def heartbeats_prune(*, now: dt.datetime | None = None) -> int:
+    """Forget processes silent for a day: every restart names a new process, and nothing reads old rows."""
+    deleted, _ = Heartbeat.objects.filter(beat_at__lt=(now or timezone.now()) - FORGET_AFTER).delete()
+    return deleted
 
 
 def live(*, kind: str | None = None, now: dt.datetime | None = None) -> QuerySet[Heartbeat]:

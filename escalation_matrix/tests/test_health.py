@@ -85,3 +85,13 @@ def test_healthz_reports_how_long_the_oldest_due_timer_and_notification_have_wai
     assert 175 <= body["notifications"]["oldest_unsent_seconds"] <= 185
     assert body["notifications"]["ok"] is False
     assert Timer.objects.filter(kind=TimerKind.ESCALATION, state=TimerState.ARMED).exists()
+
+
+def test_heartbeats_of_processes_silent_for_a_day_are_forgotten_and_the_rest_kept():
+    from escalation_matrix.liveness import heartbeats_prune
+
+    beating("h:9:gone", seconds_ago=25 * 3600)
+    beating("h:8:quiet", seconds_ago=3600)  # dead, but recent enough to explain a claim it left
+
+    assert heartbeats_prune() == 1
+    assert list(Heartbeat.objects.values_list("name", flat=True)) == ["h:8:quiet"]
