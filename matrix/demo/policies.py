@@ -17,13 +17,16 @@ STAGE = m.LifecycleStage
 
 @dataclass(frozen=True)
 class Step:
-    delay: int  # minutes after filing, if still unacknowledged
+    delay: int  # minutes after the phase began (filing, unless ``phase`` says otherwise), or after its target
     on_call: bool = True
     lead: bool = False
     role: str = ""
     users: tuple[str, ...] = ()
     vendor_owner: bool = False
     executives: bool = False
+    phase: str = m.Phase.ACKNOWLEDGE
+    from_target: bool = False
+    team: str | None = None  # another team's people (its key); the routed team's by default
 
 
 @dataclass(frozen=True)
@@ -43,9 +46,15 @@ DEFAULTS = [
     Policy("default-sev1", "Default — SEV1", "Page the on-call, then the lead, then an incident commander and "
            "managers; executives at 30 minutes.", "sev1",
            (Step(0), Step(5, lead=True), Step(15, lead=True, role=R.MANAGER, users=("lead",)),
-            Step(30, users=("approver",), executives=True))),
-    Policy("default-sev2", "Default — SEV2", "On-call, then the lead at the acknowledge target, then managers.",
-           "sev2", (Step(0), Step(15, lead=True), Step(60, lead=True, role=R.MANAGER))),
+            Step(30, users=("approver",), executives=True),
+            # Acknowledged but still burning: SRE's on-call after 20 minutes, the director at the contain target.
+            Step(20, phase=m.Phase.CONTAIN, team="sre"),
+            Step(0, on_call=False, lead=True, users=("approver",), phase=m.Phase.CONTAIN, from_target=True),
+            Step(60, on_call=False, lead=True, role=R.MANAGER, phase=m.Phase.RESOLVE, from_target=True))),
+    Policy("default-sev2", "Default — SEV2", "On-call, then the lead at the acknowledge target, then managers; "
+           "the lead again if containment slips.",
+           "sev2", (Step(0), Step(15, lead=True), Step(60, lead=True, role=R.MANAGER),
+                    Step(0, on_call=False, lead=True, phase=m.Phase.CONTAIN, from_target=True))),
     Policy("default-sev3", "Default — SEV3", "On-call first; the lead after an hour, managers after four.",
            "sev3", (Step(0), Step(60, lead=True), Step(240, on_call=False, role=R.MANAGER))),
     Policy("default-sev4", "Default — SEV4", "On-call in business hours; the lead if nobody picks it up.",
@@ -109,10 +118,14 @@ def build_policies(tiers: dict, areas: dict, teams: dict, users: dict) -> None:
             "area": areas[spec.area] if spec.area else None, "team": teams[spec.team] if spec.team else None,
             "lifecycle_stage": spec.stage,
         })
-        for position, step in enumerate(spec.steps, start=1):
-            row = upsert(m.EscalationStep, {"policy": policy, "position": position}, {
+        positions: dict[str, int] = {}
+        for step in spec.steps:
+            positions[step.phase] = position = positions.get(step.phase, 0) + 1
+            row = upsert(m.EscalationStep, {"policy": policy, "phase": step.phase, "position": position}, {
                 "delay_minutes": step.delay, "notify_on_call": step.on_call, "notify_team_lead": step.lead,
                 "notify_role": step.role, "notify_vendor_owner": step.vendor_owner,
                 "notify_executives": step.executives,
+                "counted_from": m.CountedFrom.TARGET if step.from_target else m.CountedFrom.START,
+                "notify_team": teams[step.team] if step.team else None,
             })
             set_related(row, "notify_users", [users[name] for name in step.users])
