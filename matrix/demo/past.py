@@ -101,7 +101,8 @@ CHAPTERS = [
     )),
     Chapter(40, "Checkout SEV1 review: bring SRE's lead in sooner", (
         Edit(m.EscalationPolicy, {"key": "checkout-sev1"}, before={"description": CHECKOUT_SEV1_BEFORE}),
-        Edit(m.EscalationStep, {"policy__key": "checkout-sev1", "position": 2}, before={"delay_minutes": 10}),
+        Edit(m.EscalationStep, {"policy__key": "checkout-sev1", "phase": m.Phase.ACKNOWLEDGE, "position": 2},
+             before={"delay_minutes": 10}),
     )),
     Chapter(30, "Export jobs run on SRE's batch cluster", (
         Edit(m.ProductArea, {"key": "data-exports"}, proposed={"owner_team": Key(m.Team, "sre")}),

@@ -41,15 +41,16 @@ class Policy:
     stage: str = ""
 
 
+# Acknowledged but still burning: SRE's on-call after 20 minutes, the lead (and the director) at the contain target.
+CONTAINMENT = (Step(20, phase=m.Phase.CONTAIN, team="sre"),
+               Step(0, on_call=False, lead=True, users=("approver",), phase=m.Phase.CONTAIN, from_target=True))
+
 # "lead" is Grace Liu, SRE lead and the usual incident commander; "approver" is Daniel Osei, engineering director.
 DEFAULTS = [
     Policy("default-sev1", "Default — SEV1", "Page the on-call, then the lead, then an incident commander and "
            "managers; executives at 30 minutes.", "sev1",
            (Step(0), Step(5, lead=True), Step(15, lead=True, role=R.MANAGER, users=("lead",)),
-            Step(30, users=("approver",), executives=True),
-            # Acknowledged but still burning: SRE's on-call after 20 minutes, the director at the contain target.
-            Step(20, phase=m.Phase.CONTAIN, team="sre"),
-            Step(0, on_call=False, lead=True, users=("approver",), phase=m.Phase.CONTAIN, from_target=True),
+            Step(30, users=("approver",), executives=True), *CONTAINMENT,
             Step(60, on_call=False, lead=True, role=R.MANAGER, phase=m.Phase.RESOLVE, from_target=True))),
     Policy("default-sev2", "Default — SEV2", "On-call, then the lead at the acknowledge target, then managers; "
            "the lead again if containment slips.",
@@ -65,13 +66,13 @@ AREA_POLICIES = [
     Policy("payments-sev1", "Payments — SEV1", "Money is not moving: bring in PayFlow's relationship owner "
            "early, executives at 20 minutes.", "sev1",
            (Step(0), Step(5, lead=True), Step(10, role=R.MANAGER, vendor_owner=True),
-            Step(20, lead=True, users=("lead",), executives=True)), area="payments"),
+            Step(20, lead=True, users=("lead",), executives=True), *CONTAINMENT), area="payments"),
     Policy("payments-sev2", "Payments — SEV2", "On-call, lead, then PayFlow's relationship owner.", "sev2",
            (Step(0), Step(15, lead=True), Step(30, vendor_owner=True), Step(60, role=R.MANAGER)),
            area="payments"),
     Policy("checkout-sev1", "Checkout — SEV1", "Lost orders: SRE's lead joins at 5 minutes, executives at 30.",
            "sev1", (Step(0), Step(5, lead=True, users=("lead",)), Step(15, role=R.MANAGER),
-                    Step(30, role=R.PRODUCT_MANAGER, executives=True)), area="checkout"),
+                    Step(30, role=R.PRODUCT_MANAGER, executives=True), *CONTAINMENT), area="checkout"),
     Policy("checkout-sev2", "Checkout — SEV2", "On-call, lead, then the product manager for customer impact.",
            "sev2", (Step(0), Step(15, lead=True), Step(45, role=R.PRODUCT_MANAGER)), area="checkout"),
 ]
