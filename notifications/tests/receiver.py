@@ -152,8 +152,8 @@ def serve(http_port: int, smtp_port: int, delay: float, log: Path) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())
     print(f"receiver: http on {HOST}:{http_port}, smtp on {HOST}:{smtp_port}, log {log}", flush=True)
-    while not stopping.wait(0.2):  # a timeout keeps the main thread responsive to signals
-        pass
+    while not stopping.is_set():
+        stopping.wait(0.2)  # a timeout keeps the main thread responsive to signals
     httpd.shutdown()
     httpd.server_close()
     smtp.stop()
@@ -208,8 +208,7 @@ class ReceiverProcess:
     def set_delay(self, seconds: float) -> None:
         """Changes how long the running receiver waits before accepting a message."""
         request = urllib.request.Request(f"http://{HOST}:{self.http_port}/_delay", data=str(seconds).encode())
-        with urllib.request.urlopen(request, timeout=5):
-            pass
+        urllib.request.urlopen(request, timeout=5).close()
 
     def messages(self, kind: str | None = None) -> list[dict[str, Any]]:
         """The accepted messages in log order, optionally only those of ``kind`` ("http" or "smtp")."""
