@@ -23,6 +23,7 @@ from . import notify
 from .models import (
     OPEN_STATUSES,
     PHASE_OF_STEP_KIND,
+    STEP_KINDS,
     WARNING_OF,
     Breach,
     Handoff,
@@ -165,7 +166,7 @@ class FiringContext:
     def prepare(self, timers: list[Timer]) -> None:
         """Read what these timers' effects will need in one query each, rather than one per timer: the
         people named by escalation steps, and the handoffs of handoff timers (locked)."""
-        named = {i for t in timers if t.kind == TimerKind.ESCALATION for i in t.data.get("notify_user_ids", [])}
+        named = {i for t in timers if t.kind in STEP_KINDS for i in t.data.get("notify_user_ids", [])}
         if named:
             self.users(sorted(named))
         wanted = {t.step: t.incident_id for t in timers if t.kind == TimerKind.HANDOFF and t.step not in self._handoffs}
