@@ -283,3 +283,12 @@ def test_feedback_is_asked_of_the_people_the_escalation_paged_even_if_they_never
 
     asked = Notification.objects.filter(payload__event="review_feedback_wanted")
     assert sorted(asked.values_list("user__username", flat=True)) == ["lena", "pat", "quinn"]
+
+
+def test_the_review_timeline_reads_in_the_owning_teams_zone(client, mx, review):
+    client.force_login(mx["lena"])
+
+    html = client.get(url(review)).content.decode()
+
+    # Filed 10:00 UTC; payments keeps Berlin time, and the viewer's own zone (UTC) is given beside it.
+    assert "Mon 2 Mar 11:00 CET · 10:00 UTC here" in html
