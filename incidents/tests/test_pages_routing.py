@@ -153,6 +153,24 @@ def test_the_simulator_replays_rules_edited_on_the_page(manager_client, mx, hist
     assert m.RoutingRule.objects.get().team == mx["platform"]  # nothing saved
 
 
+def test_the_simulator_counts_the_steps_a_policy_edited_on_the_page_would_fire(manager_client, mx, history):
+    page = manager_client.get(SIMULATOR).context["by_rules"]["rules"].value()
+    assert "policies:" in page and "key: default" in page  # today's policies to start from
+    # Default climbs to the lead when containment is 30 minutes late; none of the five was contained.
+    policies = page[page.index("policies:"):].replace(
+        "- key: payments-sev1", "  - {phase: contain, counted_from: target, delay_minutes: 30}\n- key: payments-sev1")
+
+    response = manager_client.post(SIMULATOR, {"rules": policies, "last": 200})
+
+    assert response.status_code == 200
+    page = text(response)
+    assert "Decisions that change 0" in page
+    assert ("Escalation steps fired Phase Today With the draft "
+            "Acknowledgement 10 10 Containment 0 5 Resolution 0 0") in page
+    assert "Default: acknowledgement 2 steps, containment 1 step fired" in page
+    assert m.EscalationStep.objects.filter(phase=m.Phase.CONTAIN).count() == 0  # nothing saved
+
+
 def test_the_simulator_says_what_is_wrong_with_edited_rules(manager_client, mx):
     response = manager_client.post(SIMULATOR, {"rules": "- key: cdn\n  name: CDN\n  order: 10\n  team: nobody\n",
                                                "last": 200})

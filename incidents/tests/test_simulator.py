@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from incidents import simulator
-from incidents.services import incident_flag_misroute
+from incidents.services import incident_acknowledge, incident_contain, incident_flag_misroute
 from incidents.tests.factories import IncidentFactory, after
 from matrix import models as m
 from matrix.governance import Draft, change_request_submit
@@ -61,7 +61,7 @@ def test_a_change_request_adding_a_rule_fixes_the_two_misroutes(mx, history):
 
 
 def test_sending_the_whole_rule_elsewhere_is_better_for_two_and_worse_for_one(mx, history):
-    text = simulator.rules_yaml().replace("team: platform", "team: payments")
+    text = simulator.draft_yaml().replace("team: platform", "team: payments")
 
     result = run(simulator.draft_from_yaml(text, simulator.today()))
 
@@ -88,7 +88,7 @@ def test_an_incident_judged_wrong_without_a_team_is_replayed_but_not_scored(mx, 
     # Wrong, but no misroute says where it belonged (as when a review answers "no").
     type(history["cdn"]).objects.filter(pk=history["cdn"].pk).update(routing_correct=False)
 
-    result = run(simulator.draft_from_yaml(simulator.rules_yaml(), simulator.today()))
+    result = run(simulator.draft_from_yaml(simulator.draft_yaml(), simulator.today()))
 
     assert (result.replayed, result.scored, result.changed) == (5, 4, [])
 
@@ -99,7 +99,8 @@ def test_nothing_is_written_while_simulating(mx, history):
 
     with CaptureQueriesContext(connection) as queries:
         run(simulator.draft_from_change_request(change_request, simulator.today()))
-        run(simulator.draft_from_yaml(simulator.rules_yaml(), simulator.today()))
+        run(simulator.draft_from_yaml(simulator.draft_yaml(), simulator.today()))
+        run(simulator.draft_from_yaml(CONTAINMENT_DRAFT, simulator.today()))
 
     writes = [q["sql"] for q in queries if q["sql"].split()[0].upper() in ("INSERT", "UPDATE", "DELETE", "SAVEPOINT")]
     assert writes == []
@@ -173,8 +174,88 @@ def test_only_open_requests_that_change_routing_are_offered(mx):
     assert [cr.pk for cr in simulator.simulatable_change_requests()] == [rules.pk]
 
 
-def test_the_starting_rules_are_read_alone_not_with_the_whole_matrix(mx, django_assert_num_queries):
-    with django_assert_num_queries(1):  # the rules and what they name, in one query
-        text = simulator.rules_yaml()
+def test_the_starting_rules_and_policies_are_read_alone_not_with_the_whole_matrix(mx, django_assert_num_queries):
+    with django_assert_num_queries(4):  # the rules in one query; policies, their steps, the steps' people
+        text = simulator.draft_yaml()
 
     assert text.startswith("rules:\n") and "key: cdn" in text
+    assert "policies:\n" in text and "key: payments-sev1" in text and "phase: acknowledge" in text
+
+
+CONTAINMENT_DRAFT = """policies:
+- key: default
+  name: Default
+  steps:
+  - {delay_minutes: 0}
+  - {delay_minutes: 10, notify_on_call: false, notify_team_lead: true}
+  - {phase: contain, delay_minutes: 30, notify_team_lead: true}
+  - {phase: resolve, counted_from: target, delay_minutes: 0, notify_executives: true}
+"""
+
+
+@pytest.fixture
+def acted(mx, history):
+    """The cdn incident acknowledged at +4 and contained at +20; checkout acknowledged at +10, never contained;
+    the other three never acknowledged."""
+    incident_acknowledge(incident=history["cdn"], user=mx["olly"], now=after(4))
+    incident_contain(incident=history["cdn"], user=mx["olly"], now=after(20))
+    incident_acknowledge(incident=history["checkout"], user=mx["pat"], now=after(10))
+    return history
+
+
+def test_a_policy_edited_with_later_phases_shows_the_steps_it_would_have_fired(mx, acted):
+    result = run(simulator.draft_from_yaml(CONTAINMENT_DRAFT, simulator.today()))
+
+    # Acknowledgement, the same both ways: +0 for all five, +10 for the three never acknowledged.
+    # Containment from the start: only checkout, acknowledged and left uncontained past +30.
+    # Resolution from its target: all five are unresolved long after it.
+    assert result.phases == [("Acknowledgement", 8, 8), ("Containment", 0, 1), ("Resolution", 0, 5)]
+    assert result.rerouted == 0 and len(result.changed) == 5
+    checkout = next(r for r in result.changed if r.incident == acted["checkout"])
+    assert not checkout.team_changed and checkout.now.policy == checkout.draft.policy == "Default"
+    assert checkout.now.fired_by_phase == [("Acknowledgement", 1)]
+    assert checkout.draft.fired_by_phase == [("Acknowledgement", 1), ("Containment", 1), ("Resolution", 1)]
+
+
+def test_a_change_request_adding_a_containment_step_is_replayed(mx, acted):
+    draft = Draft(author=mx["max"], reason="Climb when containment slips")
+    draft.record(m.EscalationStep(policy=mx["default_policy"], phase=m.Phase.CONTAIN, position=1,
+                                  delay_minutes=30, notify_on_call=False, notify_team_lead=True))
+    change_request = change_request_submit(draft=draft)
+
+    assert [cr.pk for cr in simulator.simulatable_change_requests()] == [change_request.pk]
+    result = run(simulator.draft_from_change_request(change_request, simulator.today()))
+
+    assert result.phases == [("Acknowledgement", 8, 8), ("Containment", 0, 1), ("Resolution", 0, 0)]
+    assert [r.incident for r in result.changed] == [acted["checkout"]]
+
+
+def test_a_step_counted_from_its_target_waits_for_the_target_on_the_draft_tier(mx, acted):
+    # Containment counted from the SEV2 contain target: none of the five was contained in time but cdn.
+    text = CONTAINMENT_DRAFT.replace("{phase: contain, delay_minutes: 30,",
+                                     "{phase: contain, counted_from: target, delay_minutes: 0,")
+
+    result = run(simulator.draft_from_yaml(text, simulator.today()))
+
+    assert result.phases[1] == ("Containment", 0, 4)
+
+
+def test_policies_with_mistakes_are_refused_naming_each_policy_and_step(mx):
+    text = """policies:
+- key: default
+  name: Default
+  team: nobody
+  steps:
+  - {phase: contian, delay_minutes: 5}
+- key: default
+  name: Again
+"""
+    with pytest.raises(simulator.SimulationInputError) as error:
+        simulator.draft_from_yaml(text, simulator.today())
+
+    assert error.value.errors == [
+        "policies[0] (key 'default').team: unknown team 'nobody' (line 4)",
+        "policies[0] (key 'default').steps[0].phase: unknown phase 'contian' (expected one of: acknowledge, "
+        "contain, resolve) (line 6)",
+        "policies[1] (key 'default').key: duplicate key 'default' (also policies[0]) (line 7)",
+    ]

@@ -103,7 +103,7 @@ def routing_simulator(request: HttpRequest) -> HttpResponse:
     )
     by_rules = RulesSimulationForm(
         request.POST if request.method == "POST" else None,
-        initial={"rules": simulator.rules_yaml(), "last": simulator.DEFAULT_LAST},
+        initial={"rules": simulator.draft_yaml(), "last": simulator.DEFAULT_LAST},
     )
     result, draft_label, status = None, "", 200
     if by_request.is_bound:

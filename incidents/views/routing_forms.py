@@ -48,13 +48,14 @@ class ChangeRequestSimulationForm(forms.Form):
 
 
 class RulesSimulationForm(forms.Form):
-    """Replay the rule list as edited on the page, in the matrix file's YAML."""
+    """Replay the rules and escalation policies as edited on the page, in the matrix file's YAML."""
 
     rules = forms.CharField(
-        label="Rules", widget=forms.Textarea(attrs={"rows": 18, "class": "form-control font-monospace",
-                                                    "spellcheck": "false"}),
-        help_text="Every rule, in the matrix file's format (docs/matrix-file.md, “rules”): edit, add or remove "
-                  "rules; the list replaces today's rules in the replay.",
-        error_messages={"required": "Write the rules to replay (start from today's, below)."},
+        label="Rules and escalation policies",
+        widget=forms.Textarea(attrs={"rows": 18, "class": "form-control font-monospace", "spellcheck": "false"}),
+        help_text="Today's rules and policies, in the matrix file's format (docs/matrix-file.md, “rules” and "
+                  "“policies”): edit, add or remove entries, and each section replaces today's in the replay "
+                  "(leave a section out to keep today's). Steps count per phase: acknowledge, contain, resolve.",
+        error_messages={"required": "Write the rules or policies to replay (start from today's, below)."},
     )
     last = _last()

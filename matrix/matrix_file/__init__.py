@@ -13,16 +13,15 @@ from django.db import transaction
 
 from . import yamlio
 from .errors import MatrixFileError
-from .export import export_data, export_rules
+from .export import export_data, export_policies, export_rules
 from .importer import MatrixImporter
 from .schema import FORMAT_VERSION
 from .validate import clean_matrix
 from .writer import Change, ImportResult
 
 __all__ = [
-    "FORMAT_VERSION", "Change", "ImportResult", "MatrixFileError", "export_data", "export_rules", "export_yaml",
-    "import_data",
-    "import_yaml", "reason_max_length",
+    "FORMAT_VERSION", "Change", "ImportResult", "MatrixFileError", "export_data", "export_policies", "export_rules",
+    "export_yaml", "import_data", "import_yaml", "reason_max_length",
 ]
 
 

@@ -203,6 +203,11 @@ def export_rules() -> list[dict]:
     return _Exporter(include_secrets=False).rules()
 
 
+def export_policies() -> list[dict]:
+    """Only the escalation policies with their steps, as ``export_data()["policies"]`` holds them."""
+    return _Exporter(include_secrets=False).policies()
+
+
 def export_data(*, include_secrets: bool = True) -> dict[str, Any]:
     """The whole matrix as a JSON-serialisable dict (the matrix file's content).
 
