@@ -150,7 +150,7 @@ def celery_processes(transactional_db, tmp_path, settings):
     starts a real HTTP and SMTP receiver and sends the processes' e-mail to it.
     """
     from escalation_matrix.testing import BackgroundProcesses, production_env
-    from notifications.tests.receiver import ReceiverProcess
+    from notifications.tests.receiver import HOST, ReceiverProcess
 
     class Processes(BackgroundProcesses):
         redis: PrivateRedis | None = None
@@ -177,11 +177,12 @@ def celery_processes(transactional_db, tmp_path, settings):
 
         def receiver(self, delay: float = 0.0) -> ReceiverProcess:
             """A real HTTP and SMTP receiver in a process of its own; the processes started after it send
-            their e-mail to it. Webhook targets go under ``receiver.http_url``."""
+            their e-mail to it and may call it. Webhook targets go under ``receiver.http_url``."""
             (tmp_path / "receiver").mkdir(exist_ok=True)
             receiver = ReceiverProcess(tmp_path / "receiver", delay=delay).start()
             self.receivers.append(receiver)
-            self.env.update(EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(receiver.smtp_port))
+            # Webhooks to it are allowed like an operator's internal relay: 127.0.0.1 is not a public address.
+            self.env.update(EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(receiver.smtp_port), OUTBOUND_ALLOWED_HOSTS=HOST)
             return receiver
 
     processes = Processes(tmp_path, production_env(settings.DATABASES["default"], tmp_path))

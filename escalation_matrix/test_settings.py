@@ -5,8 +5,14 @@ import os
 os.environ.setdefault("DEBUG", "0")  # tests run the production configuration
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdef")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+# The tests' webhook receivers listen on 127.0.0.1; tests of the outbound policy itself empty the list.
+os.environ.setdefault("OUTBOUND_ALLOWED_HOSTS", "127.0.0.1,localhost")
 
-from .settings import *  # noqa: F403
+# Rate limits are tested on their own (escalation_matrix/tests/test_rate_limits.py), with low rates set there.
+for _scope in ("USER", "ANON", "HOOK"):
+    os.environ.setdefault(f"API_RATE_{_scope}", "100000/min")
+
+from .settings import *  # noqa: E402, F403
 
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False

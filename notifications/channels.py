@@ -3,7 +3,8 @@
 Each sender raises ``DeliveryError`` with a short, safe reason (never a webhook URL: its path is often
 the credential) and returns when the receiver accepted the message (2xx; redirects are refused, since
 following one would turn the POST into a GET and lose the message). HTTP goes through the standard
-library with a timeout, so a hanging receiver cannot hold a worker for long.
+library with a timeout, so a hanging receiver cannot hold a worker for long, and only to addresses the
+outbound policy allows (``outbound``: public ones, or hosts the operator lists), checked on every connection.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from django.core.mail import EmailMessage, get_connection
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
+from . import outbound
 from .models import Channel, Notification
+from .outbound import is_example_host
 
 USER_AGENT = "EscalationMatrix-Notifications/1.0"
 SIGNATURE_HEADER = "X-Escalation-Signature"
@@ -36,6 +39,15 @@ DELIVERY_HEADER = "X-Escalation-Delivery"
 
 class DeliveryError(Exception):
     """The channel did not take the message; the text is stored as the notification's last error."""
+
+    permanent = False  # True when no later attempt can succeed: the message is dead-lettered at once
+
+
+class DeliveryRefused(DeliveryError):
+    """The outbound policy refused the receiver's address. Trying again would be refused again (and would give a
+    rebinding name more tries); an operator who allows the host can retry the dead letter."""
+
+    permanent = True
 
 
 def timeout_seconds() -> float:
@@ -157,17 +169,9 @@ SENDERS: dict[str, Callable[[Notification], None]] = {
 }
 
 
-# Names reserved for examples (RFC 2606, RFC 6761): nothing can ever receive a message there. The demo
-# organisation's contacts use them; with DEBUG on, a message to one is printed the way Django's console
+# Names reserved for examples (``outbound.EXAMPLE_DOMAINS``): nothing can ever receive a message there. The
+# demo organisation's contacts use them; with DEBUG on, a message to one is printed the way Django's console
 # email backend prints mail, so `make run` shows every notification on the worker's console.
-EXAMPLE_DOMAINS = ("example", "invalid", "test", "example.com", "example.net", "example.org")
-
-
-def is_example_host(host: str) -> bool:
-    host = host.lower().rstrip(".")
-    return any(host == domain or host.endswith("." + domain) for domain in EXAMPLE_DOMAINS)
-
-
 def _print(url: str, body: bytes, headers: dict[str, str]) -> None:
     shown = {k: v for k, v in headers.items() if k != SIGNATURE_HEADER}
     sys.stdout.write(
@@ -186,7 +190,8 @@ class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
         return None  # urllib then raises HTTPError with the 3xx status
 
 
-_opener = urllib.request.build_opener(_RefuseRedirects)
+# Every connection it opens is checked by the outbound policy (a redirect would be too, were one followed).
+_opener = outbound.build_opener(_RefuseRedirects)
 
 
 def _post(url: str, body: bytes, headers: dict[str, str] | None = None) -> None:
@@ -213,6 +218,8 @@ def _post(url: str, body: bytes, headers: dict[str, str] | None = None) -> None:
         raise DeliveryError(f"{host} answered HTTP {exc.code} {reason}".rstrip()) from exc
     except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
         reason = getattr(exc, "reason", None) or exc
+        if isinstance(reason, outbound.OutboundRefused):
+            raise DeliveryRefused(f"Not sent: {reason}") from exc
         if isinstance(reason, TimeoutError) or "timed out" in str(reason):
             reason = f"no answer within {timeout_seconds():g} s"
         raise DeliveryError(f"Could not reach {host}: {reason}") from exc

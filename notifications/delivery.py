@@ -4,7 +4,8 @@ Like a timer, a notification's truth is its row. A worker claims it (pending →
 LOCKED``, naming the claiming process), so two workers, or a redelivered message, never send it twice.
 A delivery task sends its rows at once on a few connections (a burst to a slow receiver drains in
 seconds) and records each outcome as soon as the receiver answers; a failure puts the row back to
-pending with an exponential back-off until the last attempt dead-letters it.
+pending with an exponential back-off until the last attempt dead-letters it. A permanent failure (the
+outbound policy refused the receiver's address) dead-letters it at once.
 
 The sweep re-dispatches rows whose broker message was lost, and takes back claims whose process died:
 a worker that stops beating (``escalation_matrix.liveness``) for ``HEARTBEAT_DEAD_SECONDS`` is dead, so
@@ -157,22 +158,23 @@ def _claim_once(ids: list[int], started: datetime, *, fill_to: int, me: str) -> 
     return rows
 
 
-def _send(notification: Notification) -> str | None:
-    """Send it; the reason it failed, or None."""
+def _send(notification: Notification) -> DeliveryError | None:
+    """Send it; why it failed, or None."""
     try:
         channel_send(notification)
     except DeliveryError as exc:
-        return str(exc) or exc.__class__.__name__
+        return exc
     except Exception as exc:
         logger.exception("Notification %s: unexpected error while sending", notification.pk)
-        return str(exc) or exc.__class__.__name__
+        return DeliveryError(str(exc) or exc.__class__.__name__)
     return None
 
 
-def _finish(notification: Notification, error: str | None, *, me: str, started: datetime,
+def _finish(notification: Notification, error: DeliveryError | None, *, me: str, started: datetime,
             now: datetime | None) -> str:
     if error is not None:
-        return _record_failure(notification, error=error, me=me, now=started)
+        return _record_failure(notification, error=str(error) or error.__class__.__name__,
+                               permanent=error.permanent, me=me, now=started)
     # Still ours, or taken back by a sweep that thought us dead but not yet claimed again: either way it
     # was sent, and saying so now spares the receiver a repeat.
     unsent = Q(status=Status.SENDING, claimed_by=me) | Q(status=Status.PENDING)
@@ -182,12 +184,14 @@ def _finish(notification: Notification, error: str | None, *, me: str, started: 
     return SENT
 
 
-def _record_failure(notification: Notification, *, error: str, me: str, now: datetime) -> str:
+def _record_failure(notification: Notification, *, error: str, permanent: bool = False, me: str,
+                    now: datetime) -> str:
     error = error[:2000]
     still_ours = Q(status=Status.SENDING, claimed_by=me)
-    if notification.attempts >= max_attempts():
+    if permanent or notification.attempts >= max_attempts():
         _record(notification.pk, still_ours, status=Status.DEAD, claimed_at=None, claimed_by="", last_error=error)
-        logger.error("Notification %s is dead after %d attempts: %s", notification.pk, notification.attempts, error)
+        logger.error("Notification %s is dead after %d attempt(s)%s: %s", notification.pk, notification.attempts,
+                     " (a permanent failure)" if permanent else "", error)
         return DEAD
     wait = backoff(notification.attempts)
     _record(notification.pk, still_ours, status=Status.PENDING, claimed_at=None, claimed_by="", last_error=error,

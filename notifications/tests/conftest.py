@@ -1,4 +1,4 @@
-"""Shared fixtures of the outbox tests: a stand-in broker and a real HTTP receiver on 127.0.0.1."""
+"""Shared fixtures of the outbox tests: a stand-in broker, a real HTTP receiver on 127.0.0.1 and a stand-in DNS."""
 
 from __future__ import annotations
 
@@ -87,3 +87,13 @@ def receiver():
     yield received
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def dns(monkeypatch):
+    """Names of the test's choosing resolve to what it says (``fake_dns.FakeDNS``); the rest for real."""
+    from .fake_dns import FakeDNS
+
+    fake = FakeDNS()
+    monkeypatch.setattr("socket.getaddrinfo", fake)
+    return fake
