@@ -140,6 +140,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Behind a reverse proxy every request comes from the proxy's address: say how many proxies stand in front
+# (each appends to X-Forwarded-For), and login throttling and API rate limits count the real client's address
+# instead, so one shared address cannot lock everyone out. 0: requests come straight from clients.
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "escalation_matrix.throttling.client_address"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "matrix:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -296,12 +301,28 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # Rate limits (escalation_matrix/throttling.py): per user or token, per address when anonymous; inbound
+    # hooks per integration (incidents/api/hooks.py). A 429 says when to retry.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "escalation_matrix.throttling.UserRateThrottle",
+        "escalation_matrix.throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": os.environ.get("API_RATE_USER", "600/min"),
+        "anon": os.environ.get("API_RATE_ANON", "60/min"),
+        "hook": os.environ.get("API_RATE_HOOK", "300/min"),
+    },
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT or None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Escalation Matrix API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
 }
+
+# Inbound hooks (incidents/api/hooks.py): a larger body is refused with a 413 before it is read. Never more
+# than DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB), which Django applies to every request.
+HOOK_MAX_BODY_BYTES = envint("HOOK_MAX_BODY_BYTES", 256 * 1024)
 
 # Notifications: every send gives up after NOTIFICATION_TIMEOUT_SECONDS (far inside the seconds a dead
 # worker's claim is kept); a delivery task sends its batch on up to NOTIFICATION_SEND_THREADS connections at
@@ -310,6 +331,10 @@ SPECTACULAR_SETTINGS = {
 NOTIFICATION_TIMEOUT_SECONDS = envint("NOTIFICATION_TIMEOUT_SECONDS", 5)
 NOTIFICATION_SEND_THREADS = envint("NOTIFICATION_SEND_THREADS", 20)
 NOTIFICATION_MAX_ATTEMPTS = envint("NOTIFICATION_MAX_ATTEMPTS", 6)
+# Webhooks are called only at public addresses (notifications.outbound), so a contact channel cannot make the
+# worker call this server, the cloud metadata service or anything else inside the network. These hosts (names
+# or addresses, each optionally with :port) may be called whatever they resolve to: an internal relay, say.
+OUTBOUND_ALLOWED_HOSTS = envlist("OUTBOUND_ALLOWED_HOSTS")
 
 # Matrix governance.
 MATRIX_CONTACT_STALE_DAYS = envint("MATRIX_CONTACT_STALE_DAYS", 90)

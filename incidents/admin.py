@@ -8,6 +8,10 @@ managed here: their secret can be set but is never displayed.
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
+
+from escalation_matrix.admin_lists import SafeChangeListMixin
+from matrix.admin.secrets import SecretAdminMixin, WriteOnlySecretForm
 
 from .models import Breach, Handoff, Incident, Integration, TimelineEntry, Timer
 
@@ -42,7 +46,7 @@ EDITABLE_INCIDENT_FIELDS = ["title", "description", "affected_customers", "exter
 
 
 @admin.register(Incident)
-class IncidentAdmin(admin.ModelAdmin):
+class IncidentAdmin(SafeChangeListMixin, admin.ModelAdmin):
     list_display = ["id", "title", "tier", "team", "status", "breached", "is_drill", "filed_at"]
     list_display_links = ["id", "title"]
     list_filter = ["status", "tier", "team", "breached", "is_drill", "routing_correct"]
@@ -100,7 +104,7 @@ class TimerAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Breach)
-class BreachAdmin(ReadOnlyAdmin):
+class BreachAdmin(SafeChangeListMixin, ReadOnlyAdmin):
     list_display = ["id", "incident", "target", "team", "due_at", "breached_at"]
     list_filter = ["target", "team"]
     list_select_related = ["incident", "team"]
@@ -119,29 +123,16 @@ class HandoffAdmin(ReadOnlyAdmin):
     raw_id_fields = ["incident"]
 
 
-class IntegrationForm(forms.ModelForm):
-    """The secret is write-only: shown empty, and left unchanged when the field is left empty."""
-
-    secret = forms.CharField(
-        required=False, widget=forms.PasswordInput(render_value=False),
-        help_text="Shared secret for the body's HMAC-SHA256 signature. Leave empty to keep the current one.",
-    )
+class IntegrationForm(WriteOnlySecretForm, forms.ModelForm):
+    secret_required = True  # hooks are refused without a signature
 
     class Meta:
         model = Integration
         fields = ["key", "name", "active", "secret", "mapping", "default_area", "default_impact", "default_urgency"]
 
-    def clean_secret(self) -> str:
-        secret = self.cleaned_data.get("secret", "")
-        if secret:
-            return secret
-        if self.instance.pk and self.instance.secret:
-            return self.instance.secret
-        raise forms.ValidationError("Set a secret: hooks are refused without a signature.")
-
 
 @admin.register(Integration)
-class IntegrationAdmin(admin.ModelAdmin):
+class IntegrationAdmin(SecretAdminMixin, SimpleHistoryAdmin):
     form = IntegrationForm
     list_display = ["key", "name", "active", "default_area", "updated_at"]
     list_filter = ["active"]

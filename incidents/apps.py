@@ -11,11 +11,14 @@ class IncidentsConfig(AppConfig):
             register_change_request_links,
             register_change_request_origin,
             register_demo_extension,
+            register_filing_questions,
             register_rule_stats,
         )
 
         from . import learning
+        from .api.serializers import IncidentFileSerializer
         from .demo import load_incidents
+        from .forms import IncidentFilingForm
         from .views.matrix_cells import live_incident_badges
         from .views.routing import admin_rule_stats, simulator_links
 
@@ -26,3 +29,5 @@ class IncidentsConfig(AppConfig):
         register_rule_stats(admin_rule_stats)
         register_change_request_origin(learning.KIND, learning.resolve_origins, may_raise=learning.may_raise_from)
         register_change_request_links(simulator_links)
+        # "Who would get this?" asks filing's questions with filing's own fields (its checks and defaults).
+        register_filing_questions(form=IncidentFilingForm, serializer=IncidentFileSerializer)

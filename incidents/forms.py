@@ -23,6 +23,7 @@ from django.utils.html import format_html
 from matrix import models as m
 from matrix.snapshot import MatrixSnapshot
 
+from .limits import CUSTOMER_SEGMENT_MAX_LENGTH, LONG_TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, TRIAGE_TEXT_MAX_LENGTH
 from .models import Incident, PauseReason, UpdateAudience
 
 TRIAGE_PREFIX = "triage_"
@@ -70,7 +71,7 @@ def _triage_form_field(spec: m.TriageField) -> forms.Field:
     common = {"label": spec.label, "required": spec.required, "help_text": spec.help_text}
     kind = spec.field_type
     if kind == m.TriageFieldType.TEXTAREA:
-        return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), **common)
+        return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=LONG_TEXT_MAX_LENGTH, **common)
     if kind == m.TriageFieldType.INTEGER:
         return forms.IntegerField(**common)
     if kind == m.TriageFieldType.CHOICE:
@@ -82,14 +83,15 @@ def _triage_form_field(spec: m.TriageField) -> forms.Field:
         return forms.EmailField(**common)
     if kind == m.TriageFieldType.DATETIME:
         return forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), **common)
-    return forms.CharField(max_length=500, **common)
+    return forms.CharField(max_length=TRIAGE_TEXT_MAX_LENGTH, **common)
 
 
 class IncidentFilingForm(forms.Form):
     """What a support agent answers to file an incident; ``triage_fields`` are the routed playbook's."""
 
-    title = forms.CharField(max_length=200, help_text="What is broken, in a few words.")
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), help_text="What the customer sees.")
+    title = forms.CharField(max_length=TITLE_MAX_LENGTH, help_text="What is broken, in a few words.")
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=LONG_TEXT_MAX_LENGTH,
+                                  help_text="What the customer sees.")
     product_area = KeyedChoiceField(
         queryset=m.ProductArea.objects.order_by("name"), to_field_name="key", label="Product area",
         empty_label="Pick the area the customer is having trouble with",
@@ -97,13 +99,15 @@ class IncidentFilingForm(forms.Form):
     impact = RankedRadioField(queryset=m.Impact.objects.order_by("rank"), to_field_name="key", empty_label=None)
     urgency = RankedRadioField(queryset=m.Urgency.objects.order_by("rank"), to_field_name="key", empty_label=None)
     affected_customers = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="Customer IDs or names, one per line."
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=LONG_TEXT_MAX_LENGTH,
+        help_text="Customer IDs or names, one per line.",
     )
     suspected_vendor = KeyedChoiceField(
         queryset=m.Vendor.objects.order_by("name"), to_field_name="key", required=False,
         empty_label="None suspected", help_text="A third party you think is behind it.",
     )
-    customer_segment = forms.CharField(required=False, max_length=60, help_text="e.g. enterprise, self-serve.")
+    customer_segment = forms.CharField(required=False, max_length=CUSTOMER_SEGMENT_MAX_LENGTH,
+                                       help_text="e.g. enterprise, self-serve.")
     channel = forms.ChoiceField(choices=m.IntakeChannel.choices, initial=m.IntakeChannel.WEB_FORM,
                                 label="Came in by")
     submission_key = forms.CharField(widget=forms.HiddenInput, max_length=64)

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .cache import current_snapshot
+from .credentials import may_see_credentials
 from .matrix_file import export_data
 from .serializers import RoutePreviewSerializer, RouteQuerySerializer
 
@@ -18,13 +19,14 @@ class MatrixView(APIView):
         tags=["matrix"],
         description=(
             "The same content as `manage.py export_matrix` (documented in docs/matrix-file.md), as JSON, "
-            "except contact channels' webhook secrets."
+            "except contact channels' signing secrets; chat and webhook URLs are credentials, shown whole only "
+            "to people who may edit contact channels (others read `https://host/…`)."
         ),
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request: Request) -> Response:
         # Every signed-in role may read the matrix; only an export on the server carries the secrets.
-        return Response(export_data(include_secrets=False))
+        return Response(export_data(include_secrets=False, reveal_urls=may_see_credentials(request.user)))
 
 
 class RoutePreviewView(APIView):
@@ -33,8 +35,10 @@ class RoutePreviewView(APIView):
         tags=["matrix"],
         description=(
             "Routes an incident as filing it would — tier, team, rule, on-call person now, escalation policy, "
-            "playbook and deadlines if filed now — and saves nothing. Unknown or missing inputs are a 400 "
-            "with errors by field. Deadlines count round the clock, also for a tier on the business-hours clock."
+            "playbook and deadlines if filed now — and saves nothing. It takes filing's fields, checked and "
+            "defaulted as `POST /api/v1/incidents/` does them (a `channel` left out is `api`): what filing "
+            "refuses is a 400 with the same errors by field. Deadlines count round the clock, also for a tier "
+            "on the business-hours clock."
         ),
         parameters=[RouteQuerySerializer],
         responses={200: RoutePreviewSerializer, 400: OpenApiTypes.OBJECT},

@@ -1,6 +1,7 @@
 """The matrix pages' forms: the route preview (the filing questions, asked to see who would get an
 incident), and the dates of time travel: the matrix as of a day, what changed between two days."""
 
+import copy
 import datetime as dt
 
 from crispy_forms.helper import FormHelper
@@ -9,6 +10,7 @@ from django import forms
 from django.utils import timezone
 
 from . import models as m
+from .hooks import filing_questions
 from .routing import RouteRequest
 
 
@@ -25,7 +27,16 @@ def _with_error_slot(name: str, **kwargs) -> Div:
     return Div(Field(name, **kwargs), HTML(f'{{% include "matrix/partials/field_errors.html" with name="{name}" %}}'))
 
 
+KEY_ANSWERS = ("product_area", "impact", "urgency")
+# Asked with the filing form's own fields (``matrix.hooks.filing_questions``): its checks, messages and
+# initial values, so the preview refuses what filing refuses. The key answers keep the preview's selects:
+# the same check (a key the matrix knows) as the filing form's, more compact than its radio buttons.
+ASKED_AS_FILING = ("title", "description", "customer_segment", "channel")
+
+
 class RoutePreviewForm(forms.Form):
+    """The filing questions routing reads; ``route_request()`` is what routing gets from the answers."""
+
     product_area = forms.ModelChoiceField(
         queryset=m.ProductArea.objects.order_by("name"), to_field_name="key", label="Product area",
         empty_label="Pick the area the customer is having trouble with",
@@ -36,13 +47,12 @@ class RoutePreviewForm(forms.Form):
     urgency = RankedChoiceField(
         queryset=m.Urgency.objects.order_by("rank"), to_field_name="key", empty_label="How soon does it hurt?"
     )
-    title = forms.CharField(required=False, max_length=200)
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    customer_segment = forms.CharField(required=False, max_length=60)
-    channel = forms.ChoiceField(required=False, choices=[("", "—"), *m.IntakeChannel.choices], label="Came in by")
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        filing_form = filing_questions().form
+        for name in ASKED_AS_FILING:
+            self.fields[name] = copy.deepcopy(filing_form.base_fields[name])  # as Form copies its own
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True  # a GET form: a token would only leak into the URL
@@ -55,16 +65,22 @@ class RoutePreviewForm(forms.Form):
             Row(Column(_with_error_slot("customer_segment")), Column(_with_error_slot("channel"))),
         )
 
-    def route_request(self) -> RouteRequest:
+    def route_request(self) -> RouteRequest | None:
+        """What routing reads, from the answers that passed their checks (call after ``is_valid()``); None
+        until the area, the impact and the urgency have. An answer refused or not given yet routes as empty:
+        routing errors then show at once beside the other errors, but the decision is not shown while there
+        are any (see the view)."""
         data = self.cleaned_data
+        if any(data.get(name) is None for name in KEY_ANSWERS):
+            return None
         return RouteRequest(
             area=data["product_area"].key,
             impact=data["impact"].key,
             urgency=data["urgency"].key,
-            title=data["title"],
-            description=data["description"],
-            customer_segment=data["customer_segment"],
-            channel=data["channel"],
+            title=data.get("title", ""),
+            description=data.get("description", ""),
+            customer_segment=data.get("customer_segment", ""),
+            channel=data.get("channel", ""),
         )
 
     def errors_by_field(self, *, skip_required: bool = False) -> dict[str, list[str]]:
@@ -79,6 +95,9 @@ class RoutePreviewForm(forms.Form):
 # --- time travel ---------------------------------------------------------------------------------------
 DATE_FORMAT = "%Y-%m-%d"
 NOT_A_DATE = "Not a date: write it as YYYY-MM-DD, e.g. 2026-03-02."
+# Long before any matrix here was recorded. A floor keeps the days asked for inside what the pages compute
+# from them (the day before, the end of the day): 0001-01-01 would overflow ``datetime`` and answer a 500.
+EARLIEST_DAY = dt.date(2000, 1, 1)
 
 
 def _date_field(label: str) -> forms.DateField:
@@ -88,11 +107,17 @@ def _date_field(label: str) -> forms.DateField:
     )
 
 
-def _not_future(day: dt.date | None, what: str) -> dt.date | None:
+def _shown_day(day: dt.date | None, what: str) -> dt.date | None:
+    """``day`` if ``what`` can be shown for it: from ``EARLIEST_DAY`` to today."""
     today = timezone.localdate()
+    # isoformat(), not strftime: strftime writes year 1 as "1", not "0001".
     if day is not None and day > today:
         raise forms.ValidationError(
-            f"{day:%Y-%m-%d} is in the future: {what} can only be shown up to today ({today:%Y-%m-%d})."
+            f"{day.isoformat()} is in the future: {what} can only be shown up to today ({today.isoformat()})."
+        )
+    if day is not None and day < EARLIEST_DAY:
+        raise forms.ValidationError(
+            f"{day.isoformat()} is too far back: {what} can only be shown from {EARLIEST_DAY.isoformat()} on."
         )
     return day
 
@@ -103,7 +128,7 @@ class AsOfForm(forms.Form):
     as_of = _date_field("As it stood on")
 
     def clean_as_of(self) -> dt.date | None:
-        return _not_future(self.cleaned_data.get("as_of"), "the matrix")
+        return _shown_day(self.cleaned_data.get("as_of"), "the matrix")
 
 
 class ChangesForm(forms.Form):
@@ -115,7 +140,10 @@ class ChangesForm(forms.Form):
     until = _date_field("To")
 
     def clean_since(self) -> dt.date | None:
-        return _not_future(self.cleaned_data.get("since"), "changes")
+        return _shown_day(self.cleaned_data.get("since"), "changes")
+
+    def clean_until(self) -> dt.date | None:
+        return _shown_day(self.cleaned_data.get("until"), "changes")
 
     def clean(self) -> dict:
         data = super().clean()

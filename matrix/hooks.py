@@ -12,6 +12,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .snapshot import MatrixSnapshot
 
 
@@ -206,3 +208,33 @@ def register_change_request_links(provider: ChangeRequestLinksProvider) -> Chang
 
 def change_request_links(change_request) -> list[OriginLink]:
     return [link for provider in _change_request_links_providers for link in provider(change_request)]
+
+
+# --- the filing questions -------------------------------------------------------------------------
+# "Who would get this?" (the route preview page and ``GET /api/v1/route-preview/``) routes an incident as
+# filing it would, so it asks filing's routing questions with filing's own fields: whatever filing refuses
+# (an empty title, one too long, an unknown channel) the preview refuses with the same words, and what
+# filing fills in (the API's channel, ``api``) the preview fills in too. The incidents app registers its
+# filing form (the page) and its API filing serializer; the preview takes their fields by name
+# (``matrix.forms``, ``matrix.serializers``), so a change to filing's checks reaches the preview unasked.
+@dataclass(frozen=True)
+class FilingQuestions:
+    form: type  # a Django form class whose base_fields include the routing inputs (FILING_QUESTIONS)
+    serializer: type  # a DRF serializer class whose fields include them
+
+
+# The inputs of routing, as filing names them (``matrix.routing.RouteRequest``).
+FILING_QUESTIONS = ("product_area", "impact", "urgency", "title", "description", "customer_segment", "channel")
+_filing_questions: list[FilingQuestions] = []
+
+
+def register_filing_questions(*, form: type, serializer: type) -> None:
+    """Set filing's form and API serializer (registering again replaces them, so ``ready()`` may run twice)."""
+    _filing_questions[:] = [FilingQuestions(form=form, serializer=serializer)]
+
+
+def filing_questions() -> FilingQuestions:
+    if not _filing_questions:
+        raise ImproperlyConfigured("No app registered how incidents are filed (matrix.hooks.register_filing_"
+                                   "questions): the route preview asks filing's questions.")
+    return _filing_questions[0]

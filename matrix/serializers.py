@@ -2,24 +2,19 @@
 
 from rest_framework import serializers
 
-from .models import IntakeChannel
+from .hooks import FILING_QUESTIONS, filing_questions
 from .routing import Router, RouteRequest, RoutingDecision, RoutingError
 
 
 class RouteQuerySerializer(serializers.Serializer):
-    """The inputs of routing (the same as filing an incident). Validating it routes the incident."""
+    """The inputs of routing, asked as the API files an incident. Validating it routes the incident."""
 
-    product_area = serializers.CharField(help_text="The product area's key, e.g. `checkout`.")
-    impact = serializers.CharField(help_text="The impact's key, e.g. `significant`.")
-    urgency = serializers.CharField(help_text="The urgency's key, e.g. `high`.")
-    title = serializers.CharField(required=False, allow_blank=True, default="",
-                                  help_text="Routing rules may match keywords in the title.")
-    description = serializers.CharField(required=False, allow_blank=True, default="",
-                                        help_text="Routing rules may match keywords in the description.")
-    customer_segment = serializers.CharField(required=False, allow_blank=True, default="",
-                                             help_text="The affected customers' segment, e.g. `enterprise`.")
-    channel = serializers.ChoiceField(choices=IntakeChannel.choices, required=False, allow_blank=True, default="",
-                                      help_text="Where the incident came in.")
+    def get_fields(self) -> dict:
+        # The filing serializer's own fields (``matrix.hooks.filing_questions``): what filing refuses is
+        # refused here with the same words, and what filing fills in (a channel left out is ``api``) is
+        # filled in here, so the preview routes exactly what filing would.
+        filing = filing_questions().serializer().get_fields()  # fresh copies, as every serializer gets them
+        return {name: filing[name] for name in FILING_QUESTIONS}
 
     def validate(self, attrs: dict) -> dict:
         """Route it, turning each routing error into an error on the field it names."""

@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from . import selectors
+from .credentials import may_see_credentials
 from .forms import AsOfForm, ChangesForm, RoutePreviewForm
 from .hooks import person_panels
 from .routing import RoutingError
@@ -31,7 +32,8 @@ def matrix_page(request: HttpRequest) -> HttpResponse:
 def changes(request: HttpRequest) -> HttpResponse:
     """What changed in the matrix between two days (by default the last 30), grouped by object."""
     form = ChangesForm(request.GET)
-    page = selectors.changes_page(*form.period()) if form.is_valid() else None
+    reveal = may_see_credentials(request.user)
+    page = selectors.changes_page(*form.period(), reveal=reveal) if form.is_valid() else None
     # The date inputs show the period shown (the defaults filled in), or what was typed when it is refused.
     fields = [(form["since"], page.since if page else None), (form["until"], page.until if page else None)]
     return render(request, "matrix/changes.html", {"page": page, "form": form, "fields": fields})
@@ -83,19 +85,24 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def route_preview(request: HttpRequest) -> HttpResponse:
-    """The preview form; htmx asks again as the user types and gets only the decision (and errors)."""
+    """The preview form; htmx asks again as the user types and gets only the decision (and errors).
+
+    The answers are checked as filing checks them (``RoutePreviewForm``): the decision is shown only for
+    answers filing would take, and every problem — a field's, routing's — is shown at once beside its field."""
     form = RoutePreviewForm(request.GET or None)
-    preview = None
-    if form.is_bound and form.is_valid():
-        try:
-            preview = selectors.route_preview(form.route_request())
-        except RoutingError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
-    context = {
-        "form": form,
-        "preview": preview,
-        # While typing, a field not filled in yet is not an error worth shouting about.
-        "field_errors": form.errors_by_field(skip_required=bool(request.htmx)) if form.is_bound else {},
-    }
+    preview, field_errors = None, {}
+    if form.is_bound:
+        form.is_valid()
+        decision, route_request = None, form.route_request()
+        if route_request is not None:
+            try:
+                decision = selectors.route_preview(route_request)
+            except RoutingError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+        # While typing, a field not filled in yet is not an error worth shouting about (nor one that holds
+        # the decision back, as on the filing page); every other error is.
+        field_errors = form.errors_by_field(skip_required=bool(request.htmx))
+        preview = None if field_errors else decision
+    context = {"form": form, "preview": preview, "field_errors": field_errors}
     template = "matrix/partials/route_decision.html" if request.htmx else "matrix/route_preview.html"
     return render(request, template, context)

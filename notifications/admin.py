@@ -1,7 +1,8 @@
 """The outbox in the admin: what was sent, what failed and why, and a retry for dead letters.
 
 Read-only (rows are written by ``notification_enqueue`` and the worker, never by hand); managers may
-view and retry. The webhook secret is never shown: only whether the notification is signed.
+view and retry. The webhook secret is never shown: only whether the notification is signed; chat and
+webhook URLs are shown whole only to people who may edit contact channels.
 """
 
 import json
@@ -10,12 +11,14 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils.html import format_html
 
+from matrix.admin.secrets import SecretAdminMixin
+
 from .models import Notification
 from .services import notification_retry
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(SecretAdminMixin, admin.ModelAdmin):
     list_display = ["id", "status", "channel", "target", "subject", "attempts", "created_at", "sent_at"]
     list_display_links = ["id", "subject"]
     list_filter = ["status", "channel", "is_drill"]

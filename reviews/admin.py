@@ -6,6 +6,8 @@ people concerned; here the published fields and the feedback are read-only.
 
 from django.contrib import admin
 
+from escalation_matrix.admin_lists import SafeChangeListMixin
+
 from .models import ActionItem, PostIncidentReview, ReviewFeedback
 
 
@@ -30,7 +32,7 @@ class FeedbackInline(admin.TabularInline):
 
 
 @admin.register(PostIncidentReview)
-class PostIncidentReviewAdmin(admin.ModelAdmin):
+class PostIncidentReviewAdmin(SafeChangeListMixin, admin.ModelAdmin):
     list_display = ["__str__", "incident_tier", "incident_team", "lead", "due_on", "published_at"]
     list_filter = [("published_at", admin.EmptyFieldListFilter), "incident__tier", "incident__team",
                    "routed_right", "tier_right"]

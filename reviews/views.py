@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,6 +12,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from escalation_matrix.paging import page_of
 from matrix.models import ChangeRequest, Team
 
 from . import change_requests, selectors, services
@@ -32,7 +32,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
     mine = request.GET.get("mine") == "1"
     rows = selectors.reviews_for_list(today=today, status=status if status in ReviewStatus.values else "",
                                       team=team, lead=request.user if mine else None)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, rows, PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
     context = {

@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from matrix.models import IntakeChannel
 
+from ..limits import CUSTOMER_SEGMENT_MAX_LENGTH, EXTERNAL_REF_MAX_LENGTH, LONG_TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
 from ..models import Incident, PauseReason, Status, UpdateAudience
 
 KEY_HELP = "The {}'s key, e.g. `{}`."
@@ -20,8 +21,8 @@ KEY_HELP = "The {}'s key, e.g. `{}`."
 class IncidentFileSerializer(serializers.Serializer):
     """What filing needs: the two triage answers, the area, and what happened."""
 
-    title = serializers.CharField(max_length=200)
-    description = serializers.CharField(allow_blank=True, default="",
+    title = serializers.CharField(max_length=TITLE_MAX_LENGTH)
+    description = serializers.CharField(max_length=LONG_TEXT_MAX_LENGTH, allow_blank=True, default="",
                                         help_text="What happened; routing rules may match its keywords.")
     product_area = serializers.CharField(help_text=KEY_HELP.format("product area", "checkout"))
     impact = serializers.CharField(help_text=KEY_HELP.format("impact", "significant"))
@@ -31,13 +32,13 @@ class IncidentFileSerializer(serializers.Serializer):
         help_text="Triage fields by key, e.g. `{\"region\": \"eu\"}`; the area's playbook and the tier say which "
                   "are required.",
     )
-    external_ref = serializers.CharField(max_length=200, allow_blank=True, default="",
+    external_ref = serializers.CharField(max_length=EXTERNAL_REF_MAX_LENGTH, allow_blank=True, default="",
                                          help_text="The ticket or alert it came from.")
     is_drill = serializers.BooleanField(default=False, help_text="A simulated incident (never counted in metrics).")
-    customer_segment = serializers.CharField(max_length=60, allow_blank=True, default="")
+    customer_segment = serializers.CharField(max_length=CUSTOMER_SEGMENT_MAX_LENGTH, allow_blank=True, default="")
     channel = serializers.ChoiceField(choices=IntakeChannel.choices, default=IntakeChannel.API,
                                       help_text="Where it came in (default `api`).")
-    affected_customers = serializers.CharField(allow_blank=True, default="",
+    affected_customers = serializers.CharField(max_length=LONG_TEXT_MAX_LENGTH, allow_blank=True, default="",
                                                help_text="Customer IDs or names, one per line.")
     suspected_vendor = serializers.CharField(required=False, allow_null=True, allow_blank=True, default=None,
                                              help_text=KEY_HELP.format("suspected vendor", "stripe"))

@@ -77,6 +77,28 @@ class IncidentPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+    # A page or a page size that is not one is a 400 naming it, like an unknown filter key: DRF would answer
+    # 404 for the page (as if the list were missing) and silently use 50 for the size.
+    invalid_page_message = "There is no page “{page_number}” of this list."
+
+    def paginate_queryset(self, queryset, request: Request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except NotFound as error:
+            raise ValidationError({self.page_query_param: [error.detail]}) from error
+
+    def get_page_size(self, request: Request) -> int:
+        asked = request.query_params.get(self.page_size_query_param, "").strip()
+        if not asked:
+            return self.page_size
+        try:
+            size = int(asked)
+        except ValueError:  # not a number, or too long a one to convert
+            size = 0
+        if size < 1:
+            raise ValidationError({self.page_size_query_param: [
+                f"Give a whole number of incidents a page, from 1 to {self.max_page_size}."]})
+        return min(size, self.max_page_size)  # more than the most is the most (documented)
 
 
 def _action_schema(summary: str, request=None, description: str = "") -> extend_schema:

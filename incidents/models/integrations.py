@@ -1,4 +1,5 @@
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from escalation_matrix.models import TimeStampedModel
 from matrix.models import Impact, ProductArea, Urgency
@@ -18,6 +19,8 @@ class Integration(TimeStampedModel):
     default_area = models.ForeignKey(ProductArea, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     default_impact = models.ForeignKey(Impact, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     default_urgency = models.ForeignKey(Urgency, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # Who changed what, and when its secret was last set (the admin shows that, never the secret).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]

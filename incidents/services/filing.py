@@ -22,15 +22,13 @@ from matrix.routing import RouteRequest, RoutingDecision, RoutingError
 from matrix.snapshot import MatrixSnapshot
 
 from .. import notify
+from ..limits import TEXT_LIMITS, too_long
 from ..models import Incident, TimelineEntry, TimelineKind
 from ..timeline import person
 from ..timers import plan_filing, set_deadlines, timers_arm
 from .common import moment, require
 from .errors import IncidentInputError
 from .triage import clean_details
-
-LIMITS = {"title": 200, "external_ref": 200, "customer_segment": 60}
-
 
 # What a step frozen before phases existed meant: acknowledge-phase, counted from filing, the routed team's.
 STEP_DEFAULTS = {"phase": "acknowledge", "counted_from": "start", "notify_team_id": None}
@@ -149,7 +147,7 @@ def _file(*, reporter, title, description, product_area, impact, urgency, custom
     decision, vendor, details = _validate(
         snapshot, title=title, description=description or "", product_area=product_area, impact=impact,
         urgency=urgency, customer_segment=customer_segment, channel=channel, suspected_vendor=suspected_vendor,
-        details=details, external_ref=external_ref or "",
+        details=details, external_ref=external_ref or "", affected_customers=affected_customers or "",
     )
     rule = decision.rule
     incident = Incident(
@@ -189,7 +187,8 @@ def _file(*, reporter, title, description, product_area, impact, urgency, custom
 
 
 def _validate(snapshot: MatrixSnapshot, *, title, description, product_area, impact, urgency, customer_segment,
-              channel, suspected_vendor, details, external_ref) -> tuple[RoutingDecision, Vendor | None, dict]:
+              channel, suspected_vendor, details, external_ref,
+              affected_customers) -> tuple[RoutingDecision, Vendor | None, dict]:
     """Route the incident and check every input; all problems at once, by field."""
     errors: dict[str, list[str]] = {}
 
@@ -198,9 +197,11 @@ def _validate(snapshot: MatrixSnapshot, *, title, description, product_area, imp
 
     if not title:
         add("title", "Give the incident a title.")
-    for field, value in (("title", title), ("external_ref", external_ref), ("customer_segment", customer_segment)):
-        if len(value) > LIMITS[field]:
-            add(field, f"At most {LIMITS[field]} characters (this has {len(value)}).")
+    texts = {"title": title, "description": description, "external_ref": external_ref,
+             "customer_segment": customer_segment, "affected_customers": affected_customers}
+    for field, value in texts.items():
+        if error := too_long(value, TEXT_LIMITS[field]):
+            add(field, error)
     if channel not in IntakeChannel.values:
         add("channel", f"Unknown channel '{channel}'; use one of {', '.join(IntakeChannel.values)}.")
     vendor = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Callable, Iterable
 
@@ -12,6 +13,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from matrix.models import TriageField, TriageFieldType
+
+from ..limits import LONG_TEXT_MAX_LENGTH, TRIAGE_TEXT_MAX_LENGTH, too_long
 
 EMPTY = (None, "", [], {})
 
@@ -26,7 +29,10 @@ def _integer(value, field: TriageField) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     if isinstance(value, str) and re.fullmatch(r"[+-]?\d+", value):
-        return int(value)
+        try:
+            return int(value)
+        except ValueError:  # more digits than Python converts (4,300): no count is that large
+            pass
     raise ValidationError(f"{field.label} must be a whole number.")
 
 
@@ -82,10 +88,13 @@ CLEANERS: dict[str, Callable] = {
 def clean_details(fields: Iterable[TriageField], details: dict) -> tuple[dict, dict[str, list[str]]]:
     """The details with each triage field cleaned, and the errors keyed ``details.<key>``.
 
-    Keys the playbook does not ask for are kept as given (an integration may send more).
+    Keys the playbook does not ask for are kept as given (an integration may send more), up to
+    ``LONG_TEXT_MAX_LENGTH`` characters each (as JSON when a list or an object).
     """
     cleaned, errors = dict(details), {}
+    asked = set()
     for field in fields:
+        asked.add(field.key)
         value = details.get(field.key)
         if isinstance(value, str):
             value = value.strip()
@@ -94,8 +103,23 @@ def clean_details(fields: Iterable[TriageField], details: dict) -> tuple[dict, d
             if field.required:
                 errors[f"details.{field.key}"] = [f"{field.label} is required."]
             continue
+        limit = TRIAGE_TEXT_MAX_LENGTH if field.field_type == TriageFieldType.TEXT else LONG_TEXT_MAX_LENGTH
+        if isinstance(value, str) and (error := too_long(value, limit)):
+            errors[f"details.{field.key}"] = [error]
+            continue
         try:
             cleaned[field.key] = CLEANERS.get(field.field_type, _text)(value, field)
         except ValidationError as exc:
             errors[f"details.{field.key}"] = list(exc.messages)
+    for key, value in details.items():
+        if key not in asked and (error := too_long(value if isinstance(value, str) else _as_json(value),
+                                                   LONG_TEXT_MAX_LENGTH)):
+            errors[f"details.{key}"] = [error]
     return cleaned, errors
+
+
+def _as_json(value) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError, RecursionError):
+        return ""  # not JSON at all: the JSONField refuses it on save, as it always has

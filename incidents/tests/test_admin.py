@@ -71,3 +71,33 @@ def test_a_new_integration_needs_a_secret(staff):
 
     assert response.status_code == 200 and not Integration.objects.exists()
     assert b"Set a secret" in response.content
+
+
+def test_an_approver_reading_an_integration_sees_since_when_its_secret_is_set_not_the_secret(client, mx, role_user):
+    integration = Integration.objects.create(key="pagerduty", name="PagerDuty", secret="s3cret-value")
+    client.force_login(role_user("Approvers", username="apu"))  # may view integrations, not change them
+
+    page = client.get(reverse("admin:incidents_integration_change", args=[integration.pk]))
+
+    assert page.status_code == 200
+    assert b"s3cret-value" not in page.content
+    assert b"set (last changed" in page.content
+
+
+def test_generating_a_new_integration_secret_shows_it_once_and_history_never(staff, mx):
+    integration = Integration.objects.create(key="pagerduty", name="PagerDuty", secret="old-s3cret")
+    url = reverse("admin:incidents_integration_change", args=[integration.pk])
+
+    saved = staff.post(url, {"key": "pagerduty", "name": "PagerDuty", "active": "on", "secret": "",
+                             "generate_secret": "on", "mapping": "{}"}, follow=True)
+
+    integration.refresh_from_db()
+    assert integration.secret not in ("old-s3cret", "") and len(integration.secret) >= 40
+    assert f"The new secret is {integration.secret}".encode() in saved.content  # once, right after saving
+    assert integration.secret.encode() not in staff.get(url).content
+    assert b"set (last changed" in staff.get(url).content and b"by max" in staff.get(url).content
+    history = staff.get(reverse("admin:incidents_integration_history", args=[integration.pk])).content
+    assert integration.secret.encode() not in history and b"old-s3cret" not in history
+    version = integration.history.order_by("history_id").first().history_id
+    old = staff.get(reverse("admin:incidents_integration_simple_history", args=[integration.pk, version])).content
+    assert b"old-s3cret" not in old

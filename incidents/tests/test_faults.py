@@ -22,6 +22,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from escalation_matrix.celery import app
+from escalation_matrix.models import Heartbeat
 from incidents.models import Incident, Timer, TimerKind, TimerState
 from incidents.tests.factories import IncidentFactory, incident_matrix
 from matrix import models as m
@@ -129,8 +130,11 @@ def test_a_sender_killed_mid_send_repeats_only_what_was_in_flight_and_within_30_
 def test_a_clock_or_beat_killed_while_steps_fall_due_loses_none_and_doubles_none(
     celery_processes, matrix, receiver, killed
 ):
-    incidents = file_escalating(10, first_in=2, spread=6)
     celery_processes.start_all()
+    # Steps fall due relative to running processes, however slowly the machine starts them.
+    celery_processes.wait_for(lambda: Heartbeat.objects.filter(queues__contains="timers").exists()
+                              and Heartbeat.objects.filter(kind="beat").exists(), what="the clock and beat running")
+    incidents = file_escalating(10, first_in=2, spread=6)
     celery_processes.wait_for(
         lambda: Timer.objects.filter(kind=TimerKind.ESCALATION, step=2, state=TimerState.FIRED).exists(),
         what="the first second steps",

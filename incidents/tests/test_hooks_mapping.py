@@ -1,5 +1,7 @@
-"""Inbound integrations without HTTP: signatures, and turning a payload into filing arguments."""
+"""Inbound integrations without HTTP: signatures and their time window, reading the body, and turning a payload
+into filing arguments."""
 
+import datetime as dt
 import hashlib
 import hmac
 
@@ -7,11 +9,13 @@ import pytest
 
 from incidents.integrations import (
     MappingError,
+    PayloadError,
     SignatureError,
     bounded_key,
     filing_from_payload,
     hook_submission_key,
     mapping_problems,
+    parse_payload,
     signature,
     verify_signature,
 )
@@ -44,49 +48,96 @@ def alert(**labels) -> dict:
 
 # --- signatures --------------------------------------------------------------------------------------
 
-def test_signature_is_the_hex_hmac_sha256_of_the_body_with_the_secret():
+STAMP = "1772452800"  # 2026-03-02 12:00:00 UTC
+NOW = dt.datetime(2026, 3, 2, 12, 0, 30, tzinfo=dt.UTC)
+
+
+def verify(header, *, body=b"{}", timestamp=STAMP, secret="s3cret", now=NOW):
+    return verify_signature(secret=secret, body=body, header=header, timestamp=timestamp, now=now)
+
+
+def test_signature_is_the_hex_hmac_sha256_of_the_timestamp_a_dot_and_the_body_with_the_secret():
     body = b'{"a": 1}'
 
-    assert signature("s3cret", body) == "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+    assert signature("s3cret", STAMP, body) == (
+        "sha256=" + hmac.new(b"s3cret", b"1772452800." + body, hashlib.sha256).hexdigest())
 
 
-def test_a_matching_signature_passes_in_either_letter_case():
+def test_a_matching_signature_passes_in_either_letter_case_and_says_what_a_replay_would_repeat():
     body = b'{"a": 1}'
+    hex_digest = signature("s3cret", STAMP, body).removeprefix("sha256=")
 
-    verify_signature(secret="s3cret", body=body, header=signature("s3cret", body))
-    verify_signature(secret="s3cret", body=body, header=signature("s3cret", body).upper().replace("SHA256=", "sha256="))
+    signed = verify(signature("s3cret", STAMP, body), body=body)
+    shouted = verify("sha256=" + hex_digest.upper(), body=body)
+
+    assert signed == shouted == (hex_digest, dt.datetime(2026, 3, 2, 12, tzinfo=dt.UTC))
 
 
 def test_a_missing_signature_is_reported_as_missing():
     with pytest.raises(SignatureError) as error:
-        verify_signature(secret="s3cret", body=b"{}", header=None)
+        verify(None)
 
     assert error.value.missing
     assert "Missing X-Escalation-Signature" in error.value.message
 
 
+def test_a_missing_timestamp_is_reported_as_missing():
+    with pytest.raises(SignatureError) as error:
+        verify(signature("s3cret", STAMP, b"{}"), timestamp=None)
+
+    assert error.value.missing
+    assert "Missing X-Escalation-Timestamp" in error.value.message
+
+
 def test_a_signature_without_the_sha256_prefix_is_malformed():
-    body = b"{}"
-    bare_hex = signature("s3cret", body).removeprefix("sha256=")
+    bare_hex = signature("s3cret", STAMP, b"{}").removeprefix("sha256=")
 
     with pytest.raises(SignatureError) as error:
-        verify_signature(secret="s3cret", body=body, header=bare_hex)
+        verify(bare_hex)
 
     assert not error.value.missing
     assert "must start with 'sha256='" in error.value.message
 
 
-@pytest.mark.parametrize("secret, body", [("other", b"{}"), ("s3cret", b"{} ")])
-def test_a_signature_made_with_another_secret_or_over_other_bytes_is_refused(secret, body):
+@pytest.mark.parametrize("secret, stamp, body", [
+    ("other", STAMP, b"{}"), ("s3cret", STAMP, b"{} "), ("s3cret", "1772452801", b"{}"),
+])
+def test_a_signature_made_with_another_secret_time_or_bytes_is_refused(secret, stamp, body):
     with pytest.raises(SignatureError) as error:
-        verify_signature(secret="s3cret", body=b"{}", header=signature(secret, body))
+        verify(signature(secret, stamp, body))
 
     assert "does not match the body" in error.value.message
 
 
 def test_an_integration_without_a_secret_accepts_no_signature():
     with pytest.raises(SignatureError):
-        verify_signature(secret="", body=b"{}", header=signature("", b"{}"))
+        verify(signature("", STAMP, b"{}"), secret="")
+
+
+@pytest.mark.parametrize("seconds, accepted", [(-300, True), (300, True), (-301, False), (301, False)])
+def test_the_timestamp_must_be_within_five_minutes_of_now_either_way(seconds, accepted):
+    stamp = str(int(NOW.timestamp()) + seconds)
+    header = signature("s3cret", stamp, b"{}")
+
+    if accepted:
+        verify(header, timestamp=stamp)
+    else:
+        with pytest.raises(SignatureError, match="at most 300 are accepted either way"):
+            verify(header, timestamp=stamp)
+
+
+# --- the body -------------------------------------------------------------------------------------------
+
+def test_a_payload_nested_at_most_64_levels_is_read():
+    body = b"[" * 64 + b"]" * 64
+
+    assert parse_payload(body) is not None
+
+
+@pytest.mark.parametrize("body", [b"[" * 65 + b"]" * 65, b"[" * 100_000])
+def test_a_payload_nested_deeper_is_refused(body):
+    with pytest.raises(PayloadError, match="nested too deeply"):
+        parse_payload(body)
 
 
 # --- mapping -----------------------------------------------------------------------------------------
@@ -208,11 +259,20 @@ def test_a_payload_that_is_not_an_object_is_refused():
     assert error.value.errors == {"payload": ["Expected a JSON object."]}
 
 
-def test_empty_optional_fields_are_left_out():
+def test_empty_optional_fields_are_left_out_but_the_description_is_always_given():
     payload = alert()
-    payload["alert"]["text"] = ""
+    payload["alert"]["text"], payload["alert"]["id"] = "", ""
 
-    assert "description" not in filing_from_payload(integration(), payload)
+    filing = filing_from_payload(integration(), payload)
+
+    assert "external_ref" not in filing
+    assert filing["description"] == ""  # incident_file requires it
+
+
+def test_a_description_the_mapping_does_not_mention_is_empty():
+    mapping = {k: v for k, v in ALERT_MAPPING.items() if k != "description"}
+
+    assert filing_from_payload(integration(mapping), alert())["description"] == ""
 
 
 def test_mapping_problems_name_unknown_fields_and_entries_without_a_path():

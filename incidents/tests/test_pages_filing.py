@@ -205,6 +205,14 @@ def test_a_required_triage_field_left_empty_is_flagged_beside_it(agent, mx):
     assert Incident.objects.count() == 0
 
 
+@pytest.mark.parametrize("field", ["description", "affected_customers"])
+def test_a_text_over_the_limit_every_door_shares_is_flagged_beside_it(agent, mx, field):
+    html = file(agent, {**FORM, field: "x" * 20_001}).content.decode()
+
+    assert "at most 20000 characters (it has 20001)" in slot(html, field)
+    assert Incident.objects.count() == 0
+
+
 def test_malformed_triage_answers_are_flagged_beside_them(agent, mx):
     html = file(agent, {**FORM, "triage_amount": "lots", "triage_region": "mars"}).content.decode()
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import permission_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
+
+from escalation_matrix.paging import page_of
 
 from ..filters import IncidentFilter
 from . import page_data
@@ -20,7 +21,7 @@ PAGE_SIZE = 25
 @permission_required(VIEW, raise_exception=True)
 def incident_list(request: HttpRequest) -> HttpResponse:
     filters = IncidentFilter(request.GET or None, queryset=page_data.incident_rows())
-    page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, filters.qs, PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
     context = {"filters": filters, "page": page, "query": query.urlencode(), "now": timezone.now()}

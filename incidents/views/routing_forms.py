@@ -11,8 +11,14 @@ DEFAULT_DAYS = 90
 
 
 class PeriodForm(forms.Form):
-    days = forms.TypedChoiceField(choices=PERIODS, coerce=int, initial=DEFAULT_DAYS, label="Period",
-                                  widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
+    # Not required: links name only the rule (``?rule=cdn``) and mean the default period. Any other value
+    # is said so above the page, which shows the default period instead.
+    days = forms.TypedChoiceField(
+        choices=PERIODS, coerce=int, required=False, empty_value=DEFAULT_DAYS, initial=DEFAULT_DAYS, label="Period",
+        error_messages={"invalid_choice": "That is not one of the periods offered (30, 90 or 365 days): "
+                                          f"showing the last {DEFAULT_DAYS} days instead."},
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
 
     def days_or_default(self) -> int:
         return self.cleaned_data["days"] if self.is_valid() else DEFAULT_DAYS

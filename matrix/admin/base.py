@@ -22,7 +22,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.contrib.admin.utils import unquote
-from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
@@ -32,6 +31,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
+from escalation_matrix.admin_lists import SafeChangeList
 from matrix.governance import ChangeRequestError, Draft, approvals_required, change_request_submit
 from matrix.governance.history import change_context
 from matrix.hooks import change_request_origins, origin_permitted
@@ -81,7 +81,7 @@ def delete_selected(modeladmin, request, queryset):
     return response
 
 
-class MatrixChangeList(ChangeList):
+class MatrixChangeList(SafeChangeList):  # a filter it cannot apply: the unfiltered list and a message
     def get_results(self, request):
         super().get_results(request)
         # The page's rows are a QuerySet slice: iterating it here fills its cache, so attributes set

@@ -18,6 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html
 
+from matrix.credentials import may_see_credentials
 from matrix.governance import (
     ChangeRequestError,
     change_request_approve,
@@ -121,7 +122,7 @@ class ChangeRequestAdmin(admin.ModelAdmin):
             "subtitle": None,
             "change_request": change_request,
             "original": change_request,
-            "changes": describe(change_request.diff),
+            "changes": describe(change_request.diff, reveal=may_see_credentials(request.user)),
             "target_url": target_url(change_request),
             "target_noun": change_request.target_content_type.name,
             "author": person(change_request.author),

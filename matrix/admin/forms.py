@@ -15,6 +15,7 @@ from django.core.validators import URLValidator, validate_email
 from matrix import models as m
 
 from .base import ReasonModelForm
+from .secrets import WriteOnlySecretForm
 
 WEEKDAYS = [("0", "Mon"), ("1", "Tue"), ("2", "Wed"), ("3", "Thu"), ("4", "Fri"), ("5", "Sat"), ("6", "Sun")]
 
@@ -89,7 +90,7 @@ class ContactChannelInlineForm(ContactTargetValidation, forms.ModelForm):
         fields = ["team", "kind", "label", "target", "secret", "confirmed_at"]
 
 
-class ContactChannelAdminForm(ContactTargetValidation, ReasonModelForm):
+class ContactChannelAdminForm(WriteOnlySecretForm, ContactTargetValidation, ReasonModelForm):
     class Meta:
         model = m.ContactChannel
         fields = ["team", "kind", "label", "target", "secret", "confirmed_at"]

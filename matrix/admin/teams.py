@@ -18,6 +18,7 @@ from matrix.snapshot import MatrixSnapshot
 from .base import HiddenFromIndexMixin, MatrixAdmin, MatrixTabularInline
 from .display import EMPTY, nobody, person, shift
 from .forms import ContactChannelAdminForm, ContactChannelInlineForm, RotationAdminForm, TeamAdminForm
+from .secrets import MaskedTargetInlineMixin, SecretAdminMixin
 
 
 class StaleContactFilter(admin.SimpleListFilter):
@@ -46,7 +47,7 @@ class MembershipInline(MatrixTabularInline):
     show_change_link = False  # memberships have their own list; the row has nothing more to show
 
 
-class ContactChannelInline(MatrixTabularInline):
+class ContactChannelInline(MaskedTargetInlineMixin, MatrixTabularInline):
     model = m.ContactChannel
     form = ContactChannelInlineForm
     fields = ["kind", "label", "target", "confirmed_at"]
@@ -125,7 +126,7 @@ class MembershipAdmin(MatrixAdmin):
 
 
 @admin.register(m.ContactChannel)
-class ContactChannelAdmin(MatrixAdmin):
+class ContactChannelAdmin(SecretAdminMixin, MatrixAdmin):
     form = ContactChannelAdminForm
     list_display = ["team", "kind", "label", "target", "confirmed_at"]
     list_filter = ["kind", StaleContactFilter, ("team", admin.RelatedOnlyFieldListFilter)]

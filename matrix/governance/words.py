@@ -10,11 +10,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.text import capfirst
 
+from matrix.credentials import SECRET_FIELDS, is_credential_field, shown_target
 from matrix.models import ChangeOperation
 
 EMPTY = "—"
-# Shown to approvers and mailed to them: say that a secret changes, never what it is.
-SECRET_FIELDS = {"secret"}
 
 
 @dataclass(frozen=True)
@@ -26,16 +25,19 @@ class ObjectChange:
     lines: list[str]  # 'Owner team: Storefront → Payments'
 
 
-def describe(diff: dict) -> list[ObjectChange]:
+def describe(diff: dict, *, reveal: bool = False) -> list[ObjectChange]:
+    """Shown to approvers and mailed to them: a secret changes, never what it is; a chat or webhook URL shows
+    whole only with ``reveal`` (for a viewer who may edit contact channels, ``credentials.may_see_credentials``)."""
     described = []
     for entry in diff.get("objects", []):
         model = _model(entry["model"])
         noun = str(model._meta.verbose_name) if model else entry["model"]
         op, label = entry["op"], entry.get("label", "")
         if op == ChangeOperation.ADD:
-            lines = [f"{_label(model, name)}: {_show(model, name, c['new'])}"
+            lines = [f"{_label(model, name)}: {_show(model, name, c['new'], reveal)}"
                      for name, c in entry["fields"].items() if c["new"] not in (None, "", [])]
-            lines += [f"{_label(model, name)}: {_show(model, name, c['new'])}" for name, c in entry["m2m"].items()]
+            lines += [f"{_label(model, name)}: {_show(model, name, c['new'], reveal)}"
+                      for name, c in entry["m2m"].items()]
             described.append(ObjectChange(op, f"New {noun} “{label}”", lines))
         elif op == ChangeOperation.DELETE:
             described.append(ObjectChange(op, f"Delete {noun} “{label}”", [
@@ -43,7 +45,7 @@ def describe(diff: dict) -> list[ObjectChange]:
             ]))
         else:
             changed = [*entry["fields"].items(), *entry["m2m"].items()]
-            lines = [_change_line(model, name, change) for name, change in changed]
+            lines = [_change_line(model, name, change, reveal) for name, change in changed]
             if lines:
                 described.append(ObjectChange(op, f"{capfirst(noun)} “{label}”", lines))
     return described
@@ -57,10 +59,11 @@ def describe_text(diff: dict) -> str:
     return "\n".join(blocks)
 
 
-def _change_line(model, name: str, change: dict) -> str:
+def _change_line(model, name: str, change: dict, reveal: bool) -> str:
     if name in SECRET_FIELDS:
         return f"{_label(model, name)}: changed (not shown)"
-    return f"{_label(model, name)}: {_show(model, name, change['old'])} → {_show(model, name, change['new'])}"
+    old, new = _show(model, name, change["old"], reveal), _show(model, name, change["new"], reveal)
+    return f"{_label(model, name)}: {old} → {new}"
 
 
 def _model(label: str) -> type[models.Model] | None:
@@ -84,15 +87,17 @@ def _label(model, name: str) -> str:
     return capfirst(str(field.verbose_name)) if field is not None else name.replace("_", " ").capitalize()
 
 
-def _show(model, name: str, value) -> str:
+def _show(model, name: str, value, reveal: bool = False) -> str:
     if value is None or value == "" or value == []:
         return EMPTY
     if name in SECRET_FIELDS:
         return "(hidden)"
+    if model is not None and is_credential_field(model._meta.label_lower, name):
+        return shown_target(str(value), reveal=reveal)
     if isinstance(value, dict):
         return value.get("label") or value.get("key") or str(value.get("id"))
     if isinstance(value, list):
-        return ", ".join(_show(model, name, v) for v in value)
+        return ", ".join(_show(model, name, v, reveal) for v in value)
     if isinstance(value, bool):
         return "yes" if value else "no"
     field = _field(model, name)

@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import Model, Prefetch
 
 from .. import models as m
+from ..credentials import shown_target
 from . import schema as s
 
 
@@ -24,8 +25,9 @@ def format_datetime(value: dt.datetime | None) -> str | None:
 
 
 class _Exporter:
-    def __init__(self, include_secrets: bool) -> None:
+    def __init__(self, include_secrets: bool, reveal_urls: bool = True) -> None:
         self.include_secrets = include_secrets
+        self.reveal_urls = reveal_urls
         self.people: dict[str, Any] = {}  # username → user, for every user the matrix mentions
 
     def username(self, user) -> str | None:
@@ -87,6 +89,7 @@ class _Exporter:
         data = self.fields(s.CONTACT_CHANNEL, channel)
         if not self.include_secrets:
             del data["secret"]
+        data["target"] = shown_target(data["target"], reveal=self.reveal_urls)
         return data
 
     def rotation(self, rotation: m.Rotation) -> dict:
@@ -208,10 +211,12 @@ def export_policies() -> list[dict]:
     return _Exporter(include_secrets=False).policies()
 
 
-def export_data(*, include_secrets: bool = True) -> dict[str, Any]:
+def export_data(*, include_secrets: bool = True, reveal_urls: bool = True) -> dict[str, Any]:
     """The whole matrix as a JSON-serialisable dict (the matrix file's content).
 
     ``include_secrets=False`` leaves out contact channels' webhook secrets (for read-only views such as
     the API); an import of such a data set clears them, so keep them for a full backup.
+    ``reveal_urls=False`` masks chat and webhook URLs (credentials) to their scheme and host, for people who
+    may not edit contact channels.
     """
-    return _Exporter(include_secrets).export()
+    return _Exporter(include_secrets, reveal_urls).export()

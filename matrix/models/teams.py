@@ -1,8 +1,13 @@
+from collections.abc import Collection
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
 from escalation_matrix.models import TimeStampedModel
+from matrix.credentials import shown_target
+from notifications.outbound import url_refusal
 
 from .choices import ChannelKind, MembershipRole
 from .validators import validate_time_zone, validate_working_days
@@ -76,4 +81,25 @@ class ContactChannel(TimeStampedModel):
         ordering = ["team", "kind", "id"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.label or self.target}"
+        # A chat or webhook URL is a credential: a name shown in headings, lists and history never holds it.
+        return f"{self.get_kind_display()}: {self.label or shown_target(self.target, reveal=False)}"
+
+    def clean_fields(self, exclude: Collection[str] | None = None) -> None:
+        # On the model, not only in the admin form: a matrix file import cleans every row it writes, so a file
+        # cannot store a webhook the worker must not call either (the sender checks the address again on every
+        # send: notifications.outbound). Here rather than in clean(), because only here Django says which fields
+        # are being checked: a form that already refused the target leaves it out, and the old target still on
+        # the instance must not earn a second, unrelated error (an approved change request that leaves the
+        # target alone leaves it out too).
+        errors: dict[str, list[ValidationError]] = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as exc:
+            errors = exc.error_dict
+        checked = "target" not in {*(exclude or ()), *errors} and "kind" not in errors
+        if checked and self.kind != ChannelKind.EMAIL and self.target:
+            reason = url_refusal(self.target)
+            if reason is not None:
+                errors["target"] = [ValidationError(reason, code="outbound_address")]
+        if errors:
+            raise ValidationError(errors)

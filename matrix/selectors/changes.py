@@ -90,8 +90,9 @@ class ObjectChanges:
         return self.changes[-1].operation == OPERATIONS["-"]
 
 
-def matrix_changes(since: dt.datetime, until: dt.datetime) -> list[ObjectChanges]:
-    """Every matrix change recorded in (since, until], grouped by object, the latest-changed object first."""
+def matrix_changes(since: dt.datetime, until: dt.datetime, *, reveal: bool = False) -> list[ObjectChanges]:
+    """Every matrix change recorded in (since, until], grouped by object, the latest-changed object first.
+    Chat and webhook URLs are masked unless ``reveal`` (see ``matrix.credentials``)."""
     found = {model: list(_records(model, since, until)) for model in m.MATRIX_MODELS}
     found = {model: records for model, records in found.items() if records}
     previous = {model: _previous(model, records, since) for model, records in found.items()}
@@ -109,7 +110,7 @@ def matrix_changes(since: dt.datetime, until: dt.datetime) -> list[ObjectChanges
             by_object[record.id].append(record)
         for object_id, chain in by_object.items():
             item = _object_changes(model, object_id, chain, previous[model].get(object_id), links[model], names,
-                                   approvals)
+                                   approvals, reveal)
             if item.changes:
                 grouped.append(item)
     grouped.sort(key=lambda item: (item.latest, item.model_label, item.object_id), reverse=True)
@@ -128,9 +129,9 @@ class ChangesPage:
         return sum(len(item.changes) for item in self.objects)
 
 
-def changes_page(since: dt.date, until: dt.date) -> ChangesPage:
+def changes_page(since: dt.date, until: dt.date, *, reveal: bool = False) -> ChangesPage:
     """The "what changed" page: every change from the start of ``since`` to the end of ``until``."""
-    objects = matrix_changes(end_of_day(since - dt.timedelta(days=1)), end_of_day(until))
+    objects = matrix_changes(end_of_day(since - dt.timedelta(days=1)), end_of_day(until), reveal=reveal)
     usernames = {name for item in objects for change in item.changes for name in (change.author, change.approver)
                  if name}
     user_model = get_user_model()
@@ -193,7 +194,7 @@ def _has_key(model: type[models.Model]) -> bool:
 
 # --- one object --------------------------------------------------------------------------------------
 def _object_changes(model, object_id: int, chain: list, before, links: dict, names: _Names,
-                    approvals: _Approvals) -> ObjectChanges:
+                    approvals: _Approvals, reveal: bool) -> ObjectChanges:
     last = chain[-1]
     instance = names.instance_of(model, last)
     parent_field = PARENT_FIELD.get(model)
@@ -212,14 +213,15 @@ def _object_changes(model, object_id: int, chain: list, before, links: dict, nam
         key=key, label=str(instance), parent=parent, page_url=page_url, admin_url=admin_url,
     )
     for record in chain:
-        change = _change(model, record, before, links, names, str(instance), approvals)
+        change = _change(model, record, before, links, names, str(instance), approvals, reveal)
         if change is not None:
             item.changes.append(change)
         before = record
     return item
 
 
-def _change(model, record, before, links: dict, names: _Names, label: str, approvals: _Approvals) -> Change | None:
+def _change(model, record, before, links: dict, names: _Names, label: str, approvals: _Approvals,
+            reveal: bool) -> Change | None:
     op = _CHANGE_OP[record.history_type]
     if op == m.ChangeOperation.CHANGE and before is None:
         op = m.ChangeOperation.ADD  # its earlier history is missing: show everything it held
@@ -237,7 +239,7 @@ def _change(model, record, before, links: dict, names: _Names, label: str, appro
             old_ids = by_version.get(before.history_id, set()) if op == m.ChangeOperation.CHANGE else set()
             if new_ids != old_ids:
                 entry["m2m"][name] = {"old": names.refs(related, old_ids), "new": names.refs(related, new_ids)}
-    described = describe({"objects": [entry]})
+    described = describe({"objects": [entry]}, reveal=reveal)
     if op == m.ChangeOperation.CHANGE and not described:
         return None  # saved without a change
     reason, author, approver = _people(model, record, approvals)

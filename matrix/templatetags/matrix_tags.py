@@ -6,6 +6,8 @@ from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import SafeString, mark_safe
 
+from matrix.credentials import may_see_credentials, shown_target
+
 register = template.Library()
 
 
@@ -48,3 +50,10 @@ def admin_url(context, obj) -> str:
         return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
     except NoReverseMatch:  # the model is not (yet) in the admin
         return ""
+
+
+@register.simple_tag(takes_context=True)
+def channel_target(context, channel) -> str:
+    """A contact channel's target as the viewer may see it: chat and webhook URLs whole only to their editors."""
+    request = context.get("request")
+    return shown_target(channel.target, reveal=may_see_credentials(getattr(request, "user", None)))

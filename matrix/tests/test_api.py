@@ -207,18 +207,30 @@ def test_the_preview_only_answers_get(agent_client, matrix):
 
 # --- the whole matrix, and the schema ----------------------------------------------------------------
 
-def test_the_matrix_endpoint_returns_the_matrix_file_content_without_webhook_secrets(client, matrix, token_headers):
+def test_the_matrix_endpoint_returns_the_matrix_file_content_without_secrets_or_webhook_urls(
+        client, matrix, token_headers):
     f.ContactChannelFactory(team=m.Team.objects.get(key="payments"), kind=m.ChannelKind.WEBHOOK,
-                            target="https://hooks.example.com/payments", secret="s3cret-hmac-key")
+                            target="https://hooks.example.com/payments/T0/B1/xyz", secret="s3cret-hmac-key")
 
-    response = client.get(MATRIX, headers=token_headers)
+    response = client.get(MATRIX, headers=token_headers)  # a support agent's token
 
     assert response.status_code == 200
-    expected = json.loads(json.dumps(export_data(include_secrets=False), cls=JSONEncoder))  # as the API renders
+    expected = json.loads(json.dumps(export_data(include_secrets=False, reveal_urls=False), cls=JSONEncoder))
     assert response.json() == expected
-    assert "https://hooks.example.com/payments" in response.content.decode()
-    assert "s3cret-hmac-key" not in response.content.decode()
+    body = response.content.decode()
+    assert "https://hooks.example.com/…" in body and "/payments/T0/B1/xyz" not in body
+    assert "s3cret-hmac-key" not in body
     assert "s3cret-hmac-key" in json.dumps(export_data())  # the file export keeps them, for a full backup
+
+
+def test_people_who_edit_contact_channels_read_their_urls_in_the_api(client, matrix, role_user):
+    f.ContactChannelFactory(team=m.Team.objects.get(key="payments"), kind=m.ChannelKind.SLACK,
+                            target="https://hooks.example.com/services/T0/B1/xyz")
+    client.force_login(role_user("Managers"))
+
+    body = client.get(MATRIX).content.decode()
+
+    assert "https://hooks.example.com/services/T0/B1/xyz" in body
 
 
 def test_the_schema_describes_the_matrix_endpoints_and_preview_parameters(agent_client):
@@ -230,5 +242,5 @@ def test_the_schema_describes_the_matrix_endpoints_and_preview_parameters(agent_
     assert {"/api/v1/matrix/", "/api/v1/route-preview/"} <= set(schema["paths"])
     operation = schema["paths"]["/api/v1/route-preview/"]["get"]
     parameters = {p["name"]: p.get("required", False) for p in operation["parameters"]}
-    assert parameters == {"product_area": True, "impact": True, "urgency": True, "title": False,
-                          "description": False, "customer_segment": False, "channel": False}
+    assert parameters == {"product_area": True, "impact": True, "urgency": True, "title": True,
+                          "description": False, "customer_segment": False, "channel": False}  # as filing

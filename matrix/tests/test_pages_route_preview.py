@@ -33,8 +33,10 @@ def matrix(db):
     return pm
 
 
+# The filing questions, answered as filing needs them (a title and a description: see
+# incidents/tests/test_route_preview_as_filing.py).
 REFUND = {"product_area": "checkout", "impact": "significant", "urgency": "high", "title": "Refunds fail",
-          "description": "", "customer_segment": "", "channel": "email"}
+          "description": "The customer sees an error.", "customer_segment": "", "channel": "email"}
 
 
 def preview(client, data, htmx=False):
@@ -54,6 +56,8 @@ def test_preview_page_shows_the_form_and_asks_for_the_key_answers(agent_client, 
     assert "Pick the area, the impact and the urgency" in html
     form = html[html.index('id="route-preview-form"'):]
     assert "csrfmiddlewaretoken" not in form[: form.index("</form>")]  # a GET form must not put it in the URL
+    # It asks filing's required fields: without novalidate htmx would send nothing until they are filled in.
+    assert " novalidate" in form[: form.index(">")]
 
 
 def test_preview_shows_tier_team_rule_explanation_on_call_deadlines_steps_and_playbook(agent_client, matrix):

@@ -11,6 +11,8 @@ from django import forms
 from django.contrib import admin
 from django.utils import timezone
 
+from escalation_matrix.admin_lists import SafeChangeListMixin
+
 from ..models import Drill, DrillStatus
 from ..services import ReviewInputError
 from .planning import drill_plan
@@ -46,7 +48,7 @@ class DrillAdminForm(forms.ModelForm):
 
 
 @admin.register(Drill)
-class DrillAdmin(admin.ModelAdmin):
+class DrillAdmin(SafeChangeListMixin, admin.ModelAdmin):
     form = DrillAdminForm
     list_display = ["title", "playbook", "scheduled_for", "status", "facilitator", "incident", "time_to_acknowledge",
                     "right_team_first", "checklist_done", "checklist_total"]

@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from escalation_matrix.paging import page_of
 
 from ..models import Drill, DrillStatus
 from ..services import ReviewInputError, ReviewStateError
@@ -24,7 +25,7 @@ PAGE_SIZE = 20
 @permission_required(VIEW, raise_exception=True)
 def drill_list(request: HttpRequest) -> HttpResponse:
     """Running, upcoming and finished drills (with scores). Only drills: they never appear in real metrics."""
-    finished = Paginator(selectors.drills_by_status(DrillStatus.FINISHED), PAGE_SIZE).get_page(request.GET.get("page"))
+    finished = page_of(request, selectors.drills_by_status(DrillStatus.FINISHED), PAGE_SIZE)
     context = {
         "running": list(selectors.drills_by_status(DrillStatus.RUNNING)),
         "upcoming": list(selectors.drills_by_status(DrillStatus.SCHEDULED)),

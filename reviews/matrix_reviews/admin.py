@@ -5,6 +5,8 @@ sign-off and the checklist are read-only."""
 
 from django.contrib import admin
 
+from escalation_matrix.admin_lists import SafeChangeListMixin
+
 from ..models import AreaAttestation, MatrixReview, MatrixReviewItem
 
 
@@ -31,7 +33,7 @@ class ChecklistInline(admin.TabularInline):
 
 
 @admin.register(MatrixReview)
-class MatrixReviewAdmin(admin.ModelAdmin):
+class MatrixReviewAdmin(SafeChangeListMixin, admin.ModelAdmin):
     list_display = ["__str__", "period_start", "due_on", "owner", "signed_off_at", "signed_off_by"]
     list_filter = [("signed_off_at", admin.EmptyFieldListFilter)]
     list_select_related = ["owner", "signed_off_by"]

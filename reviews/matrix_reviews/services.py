@@ -223,19 +223,21 @@ def matrix_review_attest(*, review: MatrixReview | int, area: ProductArea | str,
     return attestation
 
 
-def matrix_review_withdraw(*, review: MatrixReview | int, area: ProductArea | str, user) -> None:
+def matrix_review_withdraw(*, review: MatrixReview | int, area: ProductArea | str, user) -> bool:
     """Take back an attestation made by mistake, or made before a change it should wait for: whoever made
-    it, or a manager, until the review is signed off. Withdrawing one that is not there changes nothing."""
+    it, or a manager, until the review is signed off. Withdrawing one that is not there changes nothing
+    and answers False (so the page does not claim a withdrawal that did not happen); True when withdrawn."""
     area, _ = _area_and_owners(area)
     with transaction.atomic():
         review = _lock(review)
         _refuse_if_signed_off(review)
         attestation = AreaAttestation.objects.filter(review=review, area=area).first()
         if attestation is None:
-            return
+            return False
         if attestation.attested_by_id != user.pk and not is_manager(user):
             raise PermissionDenied("Only whoever attested it, or a manager, may withdraw an attestation.")
         attestation.delete()
+    return True
 
 
 def matrix_review_request_change(*, review: MatrixReview | int, area: ProductArea | str, user, text: str,

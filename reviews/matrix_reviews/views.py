@@ -120,13 +120,16 @@ def matrix_review_attest(request: HttpRequest, pk: int, key: str) -> HttpRespons
 def matrix_review_withdraw(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     review = _review(pk)
     try:
-        services.matrix_review_withdraw(review=review, area=key, user=request.user)
+        withdrawn = services.matrix_review_withdraw(review=review, area=key, user=request.user)
     except ReviewStateError as error:
         messages.error(request, error.message)
     except ReviewInputError:
         raise Http404("No such product area.") from None
     else:
-        messages.info(request, "Attestation withdrawn: the area is to attest again.")
+        if withdrawn:
+            messages.info(request, "Attestation withdrawn: the area is to attest again.")
+        else:  # already withdrawn (another tab, a double click) or never attested
+            messages.warning(request, "Nothing was withdrawn: the area has no attestation in this review.")
     return _back(review, f"#area-{key}")
 
 

@@ -274,3 +274,36 @@ def test_managers_write_modules_and_look_up_assignments_in_the_admin(mx, module)
     assert created.status_code == 302 and TrainingModule.objects.filter(key="handover").exists()
     assert listed.status_code == 200 and "Pat Ng" in html_of(listed)
     assert one.status_code == 200 and "Sept. 2, 2026" in html_of(one)  # the completion's refresher, read-only
+
+
+def _training_admin_urls(assignment: TrainingAssignment) -> dict[str, str]:
+    return {
+        "changelist": reverse("admin:reviews_trainingassignment_changelist"),
+        "change": reverse("admin:reviews_trainingassignment_change", args=[assignment.pk]),
+        "history": reverse("admin:reviews_trainingassignment_history", args=[assignment.pk]),
+    }
+
+
+def test_approvers_cannot_read_anyones_training_status_in_the_admin(mx, module, role_user):
+    assign(mx, module, users=[mx["pat"]])
+    approver = client_of(role_user("Approvers"))  # staff, and reads every review: not someone who assigns
+
+    for name, url in _training_admin_urls(TrainingAssignment.objects.get()).items():
+        assert approver.get(url).status_code == 403, name
+    index = html_of(approver.get(reverse("admin:index")))
+    assert "Training modules" in index  # the modules stay readable …
+    assert "Training assignments" not in index and "trainingassignment" not in index  # … whose status is not
+
+
+@pytest.mark.parametrize("who", ["max", "lena"])  # a manager; an incident lead (who assigns too) made staff
+def test_those_who_assign_training_read_assignments_and_their_history_in_the_admin(mx, module, who):
+    assign(mx, module, users=[mx["pat"]])
+    mx[who].is_staff = True
+    mx[who].save(update_fields=["is_staff"])
+    admin = client_of(mx[who])
+
+    pages = {name: admin.get(url) for name, url in _training_admin_urls(TrainingAssignment.objects.get()).items()}
+
+    assert {name: response.status_code for name, response in pages.items()} == dict.fromkeys(pages, 200)
+    assert "Pat Ng" in html_of(pages["changelist"])
+    assert "Training assignments" in html_of(admin.get(reverse("admin:index")))

@@ -6,6 +6,7 @@ Completing goes through the module's page (the person themselves); here completi
 from django.contrib import admin
 
 from ..models import TrainingAssignment, TrainingCompletion, TrainingModule
+from .access import may_assign
 
 
 @admin.register(TrainingModule)
@@ -42,6 +43,19 @@ class TrainingAssignmentAdmin(admin.ModelAdmin):
     readonly_fields = ["completed_at", "refresher_due_on", "created_at", "updated_at"]
     show_full_result_count = False
     inlines = [CompletionInline]
+
+    # Someone's training status is theirs and their assigners' to see (docs/guide.md, "Training"). The
+    # model's view permission comes with every role's read access to reviews, so on its own it would show
+    # every staff user (an Approver) everyone's status: the list, each assignment and its history are for
+    # those who assign training. The person sees their own on the Training page.
+    def has_view_permission(self, request, obj=None) -> bool:
+        return may_assign(request.user) and super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return may_assign(request.user) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return may_assign(request.user) and super().has_delete_permission(request, obj)
 
     @admin.display(description="person", ordering="user__last_name")
     def person(self, obj: TrainingAssignment) -> str:

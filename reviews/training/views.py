@@ -5,13 +5,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from escalation_matrix.paging import page_of
 from escalation_matrix.roles import ROLES
 
 from ..models import TrainingModule, TrainingStatus
@@ -39,7 +39,7 @@ def training_list(request: HttpRequest) -> HttpResponse:
         status, module, role = (request.GET.get(name, "") for name in ("status", "module", "role"))
         rows = selectors.assignments_for_list(today=today, status=status if status in TrainingStatus.values else "",
                                               module=module, role=role if role in ROLES else "")
-        page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = page_of(request, rows, PAGE_SIZE)
         query = request.GET.copy()
         query.pop("page", None)
         context.update({

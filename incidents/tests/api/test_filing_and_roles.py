@@ -238,6 +238,16 @@ def test_an_overlong_idempotency_key_is_a_400(agent_api, matrix):
     assert not Incident.objects.exists()
 
 
+@pytest.mark.parametrize("field, limit", [("description", 20_000), ("affected_customers", 20_000),
+                                          ("title", 200), ("customer_segment", 60), ("external_ref", 200)])
+def test_a_text_over_the_limit_every_door_shares_is_a_400_naming_it(agent_api, field, limit):
+    response = post(agent_api, INCIDENTS, filing(**{field: "x" * (limit + 1)}))
+
+    assert response.status_code == 400
+    assert response.json() == {field: [f"Ensure this field has no more than {limit} characters."]}
+    assert not Incident.objects.exists()
+
+
 # --- the schema ---------------------------------------------------------------------------------------------
 
 def test_the_schema_documents_every_incident_endpoint(agent_client):
@@ -258,10 +268,11 @@ def test_the_schema_documents_every_incident_endpoint(agent_client):
     assert {"200", "400", "401", "403", "404", "409"} <= set(reassign["responses"])
     hook = paths["/api/v1/hooks/{integration_key}/"]["post"]
     assert "application/json" in hook["requestBody"]["content"]
-    assert {"name": "X-Escalation-Signature", "in": "header", "required": True}.items() <= next(
-        p for p in hook["parameters"] if p["name"] == "X-Escalation-Signature").items()
+    for header in ("X-Escalation-Signature", "X-Escalation-Timestamp"):
+        assert {"name": header, "in": "header", "required": True}.items() <= next(
+            p for p in hook["parameters"] if p["name"] == header).items()
     assert "security" not in hook  # the signature, not a token or a session
-    assert {"401", "403", "404"} <= set(hook["responses"])
+    assert {"401", "403", "404", "413"} <= set(hook["responses"])
     list_params = {p["name"] for p in paths["/api/v1/incidents/"]["get"]["parameters"]}
     assert {"status", "team", "tier", "product_area", "is_drill", "breached", "page"} <= list_params
 

@@ -110,6 +110,34 @@ def test_who_attested_sees_a_withdraw_button_and_may_use_it(mx, review):
     assert not AreaAttestation.objects.exists()
 
 
+@pytest.mark.parametrize("who", ["nora", "vera"])  # who attested another area, and a manager
+def test_withdrawing_an_attestation_that_is_not_there_says_nothing_was_withdrawn(mx, review, who):
+    client_for(mx["nora"]).post(attest_url(review, "checkout"))
+    attested = list(AreaAttestation.objects.values_list("pk", "area__key", "attested_by__username"))
+    withdraw = reverse("reviews:matrix_review_withdraw", args=[review.pk, "search"])  # search is not attested
+
+    response = client_for(mx[who]).post(withdraw, follow=True)
+
+    assert response.redirect_chain[-1][0] == detail(review) + "#area-search"
+    page = response.content.decode()
+    assert "Attestation withdrawn" not in page
+    assert ('<div class="alert alert-warning" role="status">Nothing was withdrawn: the area has no attestation '
+            "in this review.</div>") in page
+    assert list(AreaAttestation.objects.values_list("pk", "area__key", "attested_by__username")) == attested
+
+
+def test_withdrawing_twice_says_so_the_second_time(mx, review):
+    nora = client_for(mx["nora"])
+    nora.post(attest_url(review, "checkout"))
+    withdraw = reverse("reviews:matrix_review_withdraw", args=[review.pk, "checkout"])
+    assert "Attestation withdrawn" in nora.post(withdraw, follow=True).content.decode()
+
+    again = nora.post(withdraw, follow=True).content.decode()
+
+    assert "Attestation withdrawn" not in again and "Nothing was withdrawn" in again
+    assert not AreaAttestation.objects.exists()
+
+
 def test_a_manager_may_attest_every_area(mx, review):
     page = client_for(mx["vera"]).get(detail(review)).content.decode()
 
