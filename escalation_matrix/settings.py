@@ -340,6 +340,8 @@ OUTBOUND_ALLOWED_HOSTS = envlist("OUTBOUND_ALLOWED_HOSTS")
 MATRIX_CONTACT_STALE_DAYS = envint("MATRIX_CONTACT_STALE_DAYS", 90)
 # With approvals on, a change saved in the admin becomes a change request that an approver other than its
 # author must approve before the matrix changes (matrix.governance). Off: the admin saves directly.
+# Every change's reason is kept whole in the history (simple-history's default cuts it at 100 characters).
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 MATRIX_APPROVALS = envbool("MATRIX_APPROVALS", True)
 # Learning from misroutes: when this many of one rule's incidents within this many days were moved to one
 # team as misroutes, a change request refining the rule is drafted for a manager (incidents.learning).

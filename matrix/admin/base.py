@@ -36,10 +36,9 @@ from matrix.governance import ChangeRequestError, Draft, approvals_required, cha
 from matrix.governance.history import change_context
 from matrix.hooks import change_request_origins, origin_permitted
 from matrix.models import ChangeRequest, ChangeRequestStatus
+from matrix.models.change_requests import REASON_MAX_LENGTH
 
 REASON_FIELD = "change_reason"
-# simple-history stores the reason in a CharField(max_length=100); longer input would fail on PostgreSQL.
-REASON_MAX_LENGTH = 100
 MISSING_REASON = "Say why you are making this change: the reason is kept in the history."
 DRAFT_ATTR = "_matrix_draft"  # the request's draft while approvals are on (see MatrixAdmin.write_change)
 ORIGIN_PARAM = "origin"  # what a change is raised from, carried into its change request (matrix.hooks)

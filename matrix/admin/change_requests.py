@@ -54,7 +54,8 @@ def target_url(change_request: ChangeRequest) -> str | None:
 
 @admin.register(ChangeRequest)
 class ChangeRequestAdmin(admin.ModelAdmin):
-    list_display = ["number", "status", "what", "author", "created_at", "approver", "decided_at", "raised_from"]
+    list_display = ["number", "status", "what", "author_name", "created_at", "approver_name", "decided_at",
+                    "raised_from"]
     list_display_links = ["number", "what"]
     list_filter = [
         "status", "operation", ("target_content_type", admin.RelatedOnlyFieldListFilter),
@@ -94,6 +95,14 @@ class ChangeRequestAdmin(admin.ModelAdmin):
 
     def get_changelist(self, request, **kwargs):
         return MatrixChangeList  # calls annotate_page with the page's rows
+
+    @admin.display(description="Author", ordering="author__last_name")
+    def author_name(self, change_request: ChangeRequest) -> str:
+        return person(change_request.author)
+
+    @admin.display(description="Approver", ordering="approver__last_name")
+    def approver_name(self, change_request: ChangeRequest) -> str:
+        return person(change_request.approver) if change_request.approver else "—"
 
     def annotate_page(self, request: HttpRequest, rows) -> None:
         links = change_request_origins(row.origin for row in rows)  # one call per kind of origin on the page

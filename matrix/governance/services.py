@@ -21,7 +21,6 @@ from .drafting import Draft
 from .notify import notify_decided, notify_drafted, notify_submitted
 from .signals import change_request_submitted
 
-HISTORY_REASON_MAX_LENGTH = 100  # simple-history's history_change_reason
 ORIGIN_MAX_LENGTH = 200  # ChangeRequest.origin
 FINISHES = "change_request"  # the origin kind of an admin save that finishes a system draft
 
@@ -48,13 +47,8 @@ def may_approve(user) -> bool:
 
 
 def history_reason(*, reason: str, author, approver) -> str:
-    """ "Q3 reorg — by morgan, approved by daniel", cut to fit the history (the reason gives way first)."""
-    suffix = f" — by {author.get_username()}, approved by {approver.get_username()}"
-    text = reason + suffix
-    if len(text) <= HISTORY_REASON_MAX_LENGTH:
-        return text
-    room = HISTORY_REASON_MAX_LENGTH - len(suffix) - 1
-    return (reason[:room].rstrip() + "…" + suffix) if room > 0 else text[:HISTORY_REASON_MAX_LENGTH]
+    """ "Q3 reorg — by morgan, approved by daniel": the whole reason (the history stores text of any length)."""
+    return f"{reason} — by {author.get_username()}, approved by {approver.get_username()}"
 
 
 _APPROVED_SUFFIX = re.compile(r"^(?P<reason>.*) — by (?P<author>\S+), approved by (?P<approver>\S+)$", re.DOTALL)

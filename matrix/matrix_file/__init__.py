@@ -31,10 +31,10 @@ def export_yaml() -> str:
 
 
 def reason_max_length() -> int:
-    """The longest reason the history tables can store."""
-    from ..models import Team
+    """The longest reason a matrix change takes (the same in the admin and in change requests)."""
+    from ..models.change_requests import REASON_MAX_LENGTH
 
-    return Team.history.model._meta.get_field("history_change_reason").max_length
+    return REASON_MAX_LENGTH
 
 
 def import_data(data: Any, *, reason: str, user=None, dry_run: bool = False) -> ImportResult:

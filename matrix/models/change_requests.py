@@ -6,6 +6,9 @@ from escalation_matrix.models import TimeStampedModel
 
 APPROVE_PERMISSION = "matrix.approve_changerequest"
 
+# The longest reason for a matrix change: a paragraph, kept whole in the change request and in the history.
+REASON_MAX_LENGTH = 1000
+
 
 class ChangeRequestStatus(models.TextChoices):
     # Drafted by the system (e.g. a rule refinement learnt from misroutes): nobody may approve it until a
@@ -40,7 +43,7 @@ class ChangeRequest(TimeStampedModel):
     """
 
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="change_requests")
-    reason = models.CharField(max_length=100, help_text="Why, as the author gave it in the admin.")
+    reason = models.CharField(max_length=REASON_MAX_LENGTH, help_text="Why, as the author gave it in the admin.")
     status = models.CharField(max_length=16, choices=ChangeRequestStatus.choices, default=ChangeRequestStatus.PENDING)
     operation = models.CharField(max_length=8, choices=ChangeOperation.choices)
     target_content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
@@ -55,7 +58,7 @@ class ChangeRequest(TimeStampedModel):
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_comment = models.TextField(blank=True)
     conflict = models.TextField(blank=True, help_text="Why it could not be applied.")
-    # History reasons hold 100 characters; the full "reason — by author, approved by approver" is kept here.
+    # The history record's reason as written at approval: "reason — by author, approved by approver".
     applied_reason = models.TextField(blank=True)
     origin = models.CharField(
         max_length=200, blank=True, help_text='What it was raised from, e.g. "action_item:12" (matrix.hooks).'

@@ -182,13 +182,17 @@ def test_m2m_dependency_changes_are_recorded_with_the_reason(manager_client, are
     assert reasons == {None, "Checkout assets are on the CDN"}  # None: the factory's creation
 
 
-def test_reason_longer_than_history_can_store_is_refused(manager_client, area):
+def test_a_reason_longer_than_a_paragraph_is_refused_and_a_long_one_is_kept_whole(manager_client, area, settings):
+    settings.MATRIX_APPROVALS = False
     page = manager_client.get(change_url(area))
 
-    response = manager_client.post(change_url(area), admin_form_data(page, change_reason="x" * 101))
+    response = manager_client.post(change_url(area), admin_form_data(page, change_reason="x" * 1001))
 
     assert response.status_code == 200
-    assert "at most 100 characters" in response.context["adminform"].form.errors["change_reason"][0]
+    assert "at most 1000 characters" in response.context["adminform"].form.errors["change_reason"][0]
+    reason = "Q4 reorganisation, agreed with the platform group and the payments leads in the November review. " * 3
+    manager_client.post(change_url(area), admin_form_data(page, name="Checkout (web)", change_reason=reason))
+    assert area.history.latest("history_id").history_change_reason == reason.strip()
 
 
 def test_admin_log_does_not_list_the_reason_as_a_changed_field(manager_client, area):

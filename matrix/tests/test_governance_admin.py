@@ -296,7 +296,7 @@ def test_approving_one_of_two_requests_on_an_object_makes_the_other_conflict(
 
 # --- the change request pages --------------------------------------------------------------------------------
 def test_change_request_list_shows_status_author_target_and_approver_and_filters_by_status(
-    morgan_client, daniel_client, area, payments
+    morgan_client, daniel_client, area, payments, morgan, daniel
 ):
     propose(morgan_client, area, owner_team=payments.pk)
     decide(daniel_client, m.ChangeRequest.objects.get(), "approve")
@@ -306,8 +306,11 @@ def test_change_request_list_shows_status_author_target_and_approver_and_filters
     page = text(daniel_client.get(url))
     pending = daniel_client.get(url, {"status__exact": "pending"}).context["cl"].result_list
 
-    assert "Pending approval Change product area “Checkout” morgan" in page
-    assert "Approved Change product area “Checkout” morgan" in page and "daniel" in page
+    # By name, with the username the history records.
+    author = f"{morgan.get_full_name()} (morgan)"
+    assert f"Pending approval Change product area “Checkout” {author}" in page
+    assert f"Approved Change product area “Checkout” {author}" in page
+    assert f"{daniel.get_full_name()} (daniel)" in page
     assert [c.status for c in pending] == ["pending"]
 
 

@@ -318,9 +318,9 @@ def test_overrides_must_end_after_they_start(edited):
     ]
 
 
-def test_an_import_needs_a_reason_that_fits_the_history(edited):
+def test_an_import_needs_a_reason_of_at_most_a_paragraph(edited):
     assert refused(edited, reason="  ") == ["reason: an import needs a reason; it is recorded in the history"]
-    assert refused(edited, reason="x" * 101) == ["reason: must be at most 100 characters, got 101"]
+    assert refused(edited, reason="x" * 1001) == ["reason: must be at most 1000 characters, got 1001"]
 
 
 def test_an_object_other_records_still_protect_is_not_deleted(edited, monkeypatch):
