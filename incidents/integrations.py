@@ -27,12 +27,12 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from matrix.models import IntakeChannel
+from notifications.channels import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
 
 from .limits import TITLE_MAX_LENGTH
 from .models import HookDelivery, Integration
 
-SIGNATURE_HEADER = "X-Escalation-Signature"
-TIMESTAMP_HEADER = "X-Escalation-Timestamp"
+# The same signature both ways (``notifications.channels.signature``): our webhooks out, integrations' hooks in.
 SIGNATURE_PREFIX = "sha256="
 # How far a request's timestamp may be from our clock, either way (Stripe's and Slack's five minutes): a
 # captured request is useless after that, and within it the same signature is refused a second time.
@@ -87,12 +87,6 @@ class Signed(NamedTuple):
 
     signature: str  # the lower-case hex HMAC, without "sha256="
     signed_at: dt.datetime
-
-
-def signature(secret: str, timestamp: int | str, body: bytes) -> str:
-    """The header value a sender must send: ``sha256=<hex HMAC-SHA256 of "<timestamp>." and the raw body>``."""
-    message = f"{timestamp}.".encode() + body
-    return SIGNATURE_PREFIX + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
 def verify_signature(*, secret: str, body: bytes, header: str | None, timestamp: str | None,

@@ -133,9 +133,12 @@ def webhook_message(notification: Notification, *, sent_at: str) -> dict:
     }
 
 
-def sign(body: bytes, secret: str) -> str:
-    """The signature header's value: ``sha256=`` and the hex HMAC-SHA256 of the raw body."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def signature(secret: str, timestamp: int | str, body: bytes) -> str:
+    """The signature header's value, the same both ways (our webhooks out, integrations' hooks in):
+    ``sha256=`` and the hex HMAC-SHA256 of "<timestamp>." and the raw body, so that a receiver which checks
+    the timestamp's age refuses an old delivery replayed."""
+    message = f"{timestamp}.".encode() + body
+    return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
 def identity_headers(notification: Notification) -> dict[str, str]:
@@ -155,9 +158,10 @@ def send_teams(notification: Notification) -> None:
 def send_webhook(notification: Notification) -> None:
     now = timezone.now()
     body = _encode(webhook_message(notification, sent_at=now.isoformat()))
-    headers = {TIMESTAMP_HEADER: str(int(now.timestamp())), **identity_headers(notification)}
+    timestamp = str(int(now.timestamp()))
+    headers = {TIMESTAMP_HEADER: timestamp, **identity_headers(notification)}
     if notification.secret:
-        headers[SIGNATURE_HEADER] = sign(body, notification.secret)
+        headers[SIGNATURE_HEADER] = signature(notification.secret, timestamp, body)
     _post(notification.target, body, headers)
 
 

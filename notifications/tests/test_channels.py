@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import json
 import threading
+import time
 from unittest import mock
 from urllib.error import URLError
 
@@ -74,7 +75,7 @@ def test_teams_webhook_gets_a_message_card_with_title_text_and_link(receiver):
     assert card["potentialAction"][0]["targets"][0]["uri"] == "https://em.example.com/incidents/7/"
 
 
-def test_generic_webhook_is_json_signed_with_hmac_sha256_of_the_raw_body(receiver):
+def test_generic_webhook_is_json_signed_with_hmac_sha256_of_its_timestamp_and_raw_body(receiver):
     notification = enqueue(
         "webhook", receiver.url, secret="s3cr3t", payload={"event": "incident.filed", "incident": {"id": 7}}
     )
@@ -82,9 +83,10 @@ def test_generic_webhook_is_json_signed_with_hmac_sha256_of_the_raw_body(receive
     notification_deliver(notification_id=notification.pk)
 
     [request] = receiver.requests
-    expected = "sha256=" + hmac.new(b"s3cr3t", request.body, hashlib.sha256).hexdigest()
+    timestamp = request.headers["X-Escalation-Timestamp"]
+    expected = "sha256=" + hmac.new(b"s3cr3t", f"{timestamp}.".encode() + request.body, hashlib.sha256).hexdigest()
     assert hmac.compare_digest(request.headers["X-Escalation-Signature"], expected)
-    assert request.headers["X-Escalation-Timestamp"].isdigit()
+    assert timestamp.isdigit() and abs(int(timestamp) - time.time()) < 60
     body = request.json()
     assert body["event"] == "incident.filed" and body["incident"] == {"id": 7}
     assert body["subject"] == "SEV1: Checkout is down"
