@@ -17,7 +17,7 @@ run: install
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py loaddemo
 	@echo ""
-	@echo "  Escalation Matrix is starting at http://127.0.0.1:8000  (Ctrl-C stops web, worker and beat)"
+	@echo "  Starting web, clock, worker and beat: the URL and the logins follow once they are up."
 	@echo ""
 	DEBUG=1 PYTHONUNBUFFERED=1 $(VENV)/bin/honcho start -f Procfile.dev
 

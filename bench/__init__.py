@@ -1,1 +1,1 @@
-"""Benchmarks against the bars in DESIGN §5: ``make bench`` (``bin/bench`` → ``python -m bench``)."""
+"""Benchmarks against their bars (each module's ``BAR_*``): ``make bench`` (``bin/bench`` → ``python -m bench``)."""

@@ -1,4 +1,4 @@
-"""The routing-accuracy dashboards over 100,000 incidents (DESIGN §5: ≤ 1 s, aggregated in SQL).
+"""The routing-accuracy dashboards over 100,000 incidents (the bar, ``BAR_MS``: ≤ 1 s, aggregated in SQL).
 
 The data: a matrix of 20 areas × 5 tiers and 20 routing rules, and incidents filed over the last 365 days,
 written in bulk (building them is not the benchmark). A few rules route most incidents, the two fallbacks

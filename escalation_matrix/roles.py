@@ -14,7 +14,8 @@ INCIDENT_LEADS = "Incident leads"
 EXECUTIVES = "Executives"
 ROLES = [MANAGERS, APPROVERS, SUPPORT_AGENTS, RESPONDERS, INCIDENT_LEADS, EXECUTIVES]
 
-# (app label, actions) pairs each role gets on every model of that app.
+# (app label, actions) pairs: each action ("view") on every model of that app, or one permission by its codename
+# ("add_incident").
 # Reviews: Incident leads and Managers write any review; everyone reads them (a review's own lead
 # may write it whatever their role: reviews.access).
 ROLE_PERMISSIONS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
@@ -25,7 +26,11 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("reviews", ("view", "add", "change")),
     ],
     APPROVERS: [("matrix", ("view",)), ("incidents", ("view",)), ("reviews", ("view",))],
-    SUPPORT_AGENTS: [("matrix", ("view",)), ("incidents", ("view", "add")), ("reviews", ("view",))],
+    # Support agents file incidents, read them and add notes (what the customer said next); acting on one —
+    # updates, the checklist, every move — is the responders' (docs/guide.md, The incident page).
+    SUPPORT_AGENTS: [
+        ("matrix", ("view",)), ("incidents", ("view", "add_incident", "add_timelineentry")), ("reviews", ("view",)),
+    ],
     RESPONDERS: [("matrix", ("view",)), ("incidents", ("view", "add", "change")), ("reviews", ("view",))],
     INCIDENT_LEADS: [
         ("matrix", ("view",)), ("incidents", ("view", "add", "change")), ("reviews", ("view", "add", "change")),
@@ -45,11 +50,13 @@ def sync_roles(apps, schema_editor=None) -> None:
     for role in ROLES:
         group, _ = Group.objects.get_or_create(name=role)
         for app_label, actions in ROLE_PERMISSIONS.get(role, []):
-            perms = Permission.objects.filter(
-                content_type__app_label=app_label,
-                codename__regex=rf"^({'|'.join(actions)})_",
-            )
+            perms = Permission.objects.filter(content_type__app_label=app_label, codename__regex=_codenames(actions))
             group.permissions.add(*perms)
+
+
+def _codenames(actions: tuple[str, ...]) -> str:
+    """A regex of the permissions ``actions`` grant: "view" → every view_*, "add_incident" → that one."""
+    return "^(" + "|".join(f"{action}$" if "_" in action else f"{action}_" for action in actions) + ")"
 
 
 def is_manager(user) -> bool:

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "csp",
     "simple_history",
     "axes",
     "crispy_forms",
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # before WhiteNoise: static responses carry the policy too
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -90,6 +92,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "matrix.context_processors.on_call",  # the top bar's "On call" menu
             ],
         },
     },
@@ -169,18 +172,21 @@ STORAGES = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-# Email: console in development; SMTP when EMAIL_HOST is set.
+# Email: SMTP when EMAIL_HOST is set. Without it, in development, each message is kept in the outbox folder,
+# announced in one log line and read in full at /dev/outbox/ (escalation_matrix.mail); with DEBUG off, printed.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 EMAIL_PORT = envint("EMAIL_PORT", 587)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "escalation-matrix@localhost")
-EMAIL_BACKEND = (
-    "django.core.mail.backends.smtp.EmailBackend"
-    if EMAIL_HOST
-    else "django.core.mail.backends.console.EmailBackend"
-)
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+elif DEBUG:
+    EMAIL_BACKEND = "escalation_matrix.mail.OutboxBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEV_OUTBOX_DIR = VAR_DIR / "outbox"
 
 # Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport under var/.
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -201,7 +207,9 @@ if REDIS_URL:
 else:
     for sub in ("queue", "processed", "control"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_URL = "filesystem://"
+    # The host is meaningless to the filesystem transport, but without one kombu warns "No hostname was
+    # supplied" from every process, each time it opens a connection.
+    CELERY_BROKER_URL = "filesystem://localhost//"
     CELERY_BROKER_TRANSPORT = "escalation_matrix.celery:FilesystemTransport"  # atomic publishing (see there)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
@@ -318,6 +326,11 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Escalation Matrix API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The default hook (enums as components), then the 401 and 429 every operation may answer.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "escalation_matrix.api_schema.add_common_responses",
+    ],
 }
 
 # Inbound hooks (incidents/api/hooks.py): a larger body is refused with a 413 before it is read. Never more
@@ -337,11 +350,11 @@ NOTIFICATION_MAX_ATTEMPTS = envint("NOTIFICATION_MAX_ATTEMPTS", 6)
 OUTBOUND_ALLOWED_HOSTS = envlist("OUTBOUND_ALLOWED_HOSTS")
 
 # Matrix governance.
+# Every change's reason is kept whole in the history (simple-history's default cuts it at 100 characters).
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 MATRIX_CONTACT_STALE_DAYS = envint("MATRIX_CONTACT_STALE_DAYS", 90)
 # With approvals on, a change saved in the admin becomes a change request that an approver other than its
 # author must approve before the matrix changes (matrix.governance). Off: the admin saves directly.
-# Every change's reason is kept whole in the history (simple-history's default cuts it at 100 characters).
-SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 MATRIX_APPROVALS = envbool("MATRIX_APPROVALS", True)
 # Learning from misroutes: when this many of one rule's incidents within this many days were moved to one
 # team as misroutes, a change request refining the rule is drafted for a manager (incidents.learning).
@@ -372,11 +385,41 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): the browser runs and styles only what this server serves itself, so
+# injected markup cannot run script, restyle a page into a phishing form, or call home. No 'unsafe-inline' or
+# 'unsafe-eval': the templates carry no inline script, handler or style (escalation_matrix/tests/test_csp.py
+# scans them), and htmx runs without eval (its config meta tag in base.html). data: images are Bootstrap's
+# inline SVG icons (form validation, selects, close buttons).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"client_error_without_traceback": {"()": "escalation_matrix.logging.ClientErrorWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},  # it logs every login at INFO
+    "loggers": {
+        "axes": {"level": "WARNING"},  # it logs every login at INFO
+        # One line per development e-mail, even from workers started at --loglevel WARNING (Procfile.dev).
+        "escalation_matrix.mail": {"level": "INFO"},
+        # Django's defaults give "django" a console handler of its own with DEBUG on, so every record was
+        # written twice in development (tracebacks included); the root's console writes them once.
+        # (Its mail_admins handler mailed nobody: ADMINS is not set.)
+        "django": {"handlers": [], "level": "INFO"},
+        # A refused or unknown request is one line, not a traceback (escalation_matrix.logging).
+        "django.request": {"filters": ["client_error_without_traceback"]},
+    },
 }

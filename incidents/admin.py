@@ -29,6 +29,9 @@ class ReadOnlyInline(admin.TabularInline):
 
 
 class TimelineInline(ReadOnlyInline):
+    """Never edited nor deleted, open or closed: the timeline is the incident's record (reviews, metrics and the
+    quarterly evidence pack read it; incidents.tests.test_admin_closed_timeline). Notes are added on the page."""
+
     model = TimelineEntry
     fields = ["at", "kind", "actor", "text"]
     readonly_fields = fields

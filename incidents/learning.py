@@ -1,5 +1,5 @@
 """Learning from misroutes: a rule that keeps sending one kind of incident to the wrong team gets a drafted
-change request refining it, for a manager to finish (DESIGN §3, the routing accuracy loop).
+change request refining it, for a manager to finish (docs/guide.md, "Routing accuracy": the routing accuracy loop).
 
 After a misroute commits (``incident_flag_misroute``), a worker runs ``refine_after_misroute``
 (``incidents.tasks.refine_routing_after_misroute``: it reads months of incidents, which no web request

@@ -3,7 +3,7 @@
 - ``rule_accuracy``: per routing rule (by its stable key, so a deleted rule keeps its record) and the two
   fallbacks ("area_owner", "triage_team") as pseudo-rules: incidents routed, how many were right the first
   time, and the flagged misroutes by the team they were moved to.
-- ``escalation_accuracy``: the share of incidents whose first routing was right (DESIGN §1).
+- ``escalation_accuracy``: the share of incidents whose first routing was right (docs/architecture.md §4).
 - ``tier_breach_rates``: per tier, incidents and how many missed a target (``Incident.breached``).
 
 Each costs a constant number of queries, whatever the number of incidents, rules or teams. A period is

@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from . import selectors
+from .cache import current_snapshot
 from .credentials import may_see_credentials
 from .forms import AsOfForm, ChangesForm, RoutePreviewForm
 from .hooks import person_panels
@@ -24,7 +25,8 @@ def matrix_page(request: HttpRequest) -> HttpResponse:
     that cannot be shown is said so above today's matrix."""
     form = AsOfForm(request.GET if "as_of" in request.GET else None)
     day = form.cleaned_data["as_of"] if form.is_bound and form.is_valid() else None
-    page = selectors.matrix_page_as_of(day) if day else selectors.matrix_page()
+    # The process's kept matrix (matrix.cache), which the top bar's "On call" menu reads too: loaded once.
+    page = selectors.matrix_page_as_of(day) if day else selectors.matrix_page(current_snapshot())
     return render(request, "matrix/matrix_page.html", {"page": page, "form": form})
 
 
@@ -46,7 +48,7 @@ def area_detail(request: HttpRequest, key: str) -> HttpResponse:
 
 @require_safe
 def team_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "matrix/team_list.html", {"rows": selectors.team_list()})
+    return render(request, "matrix/team_list.html", {"rows": selectors.team_list(current_snapshot())})
 
 
 @require_safe

@@ -174,14 +174,13 @@ SENDERS: dict[str, Callable[[Notification], None]] = {
 
 
 # Names reserved for examples (``outbound.EXAMPLE_DOMAINS``): nothing can ever receive a message there. The
-# demo organisation's contacts use them; with DEBUG on, a message to one is printed the way Django's console
-# email backend prints mail, so `make run` shows every notification on the worker's console.
+# demo organisation's contacts use them; with DEBUG on, a message to one is one line on the worker's console
+# (as each e-mail is: escalation_matrix.mail), its full text in the outbox (Notifications in the admin).
 def _print(url: str, body: bytes, headers: dict[str, str]) -> None:
-    shown = {k: v for k, v in headers.items() if k != SIGNATURE_HEADER}
-    sys.stdout.write(
-        f"{'-' * 79}\nPOST {url}  (example address: printed, not sent)\n{json.dumps(shown)}\n"
-        f"{json.dumps(json.loads(body), indent=2, ensure_ascii=False)}\n{'-' * 79}\n"
-    )
+    message = json.loads(body)
+    said = str(message.get("subject") or message.get("title") or message.get("text") or "").strip()
+    first_line = said.splitlines()[0] if said else "(no text)"
+    sys.stdout.write(f"webhook to {url} (example address, not sent): {first_line}\n")
     sys.stdout.flush()
 
 

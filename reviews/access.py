@@ -1,9 +1,10 @@
 """Who may do what to a review, beyond the role's model permissions.
 
 The lead may write and publish their own review whatever their role; Incident leads and Managers (the
-roles with ``change`` on reviews) may write any. A published review is read-only for everyone. An
-action item's owner may move its status; so may whoever may write its review, also after publishing
-(work on action items goes on after the review is out).
+roles with ``change`` on reviews) may write any. A published review is read-only for everyone: the same
+people correct it with an addendum, signed and dated, never by editing it. An action item's owner may
+move its status; so may whoever may write its review, also after publishing (work on action items goes
+on after the review is out).
 """
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ CHANGE = "reviews.change_postincidentreview"
 def may_write(review: PostIncidentReview, user) -> bool:
     """May change the review's content (sections, answers, action items) or publish it: never once published."""
     return not review.is_published and _writer(review, user)
+
+
+def may_add_addendum(review: PostIncidentReview, user) -> bool:
+    """May add a correction to a published review (a draft is simply edited)."""
+    return review.is_published and _writer(review, user)
 
 
 def may_update_item(item: ActionItem, review: PostIncidentReview, user) -> bool:

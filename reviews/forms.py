@@ -126,6 +126,18 @@ class FeedbackForm(ServiceErrorsMixin, forms.Form):
     comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class AddendumForm(ServiceErrorsMixin, forms.Form):
+    text = forms.CharField(
+        label="Addendum", help_text="A correction or what was learnt since. It is shown after the review, with your "
+        "name and the time, and cannot be edited afterwards.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("auto_id", "id_addendum_%s")
+        super().__init__(*args, **kwargs)
+
+
 class RaiseMatrixChangeForm(forms.Form):
     """What an action item changes in the matrix: a new object of a kind, or an existing one."""
 

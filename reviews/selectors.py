@@ -11,7 +11,7 @@ from django.db.models import Avg, Case, Count, F, Prefetch, Q, QuerySet, Value, 
 from incidents.models import TARGETS, Incident, TimelineEntry, TimerKind
 from matrix.models import Clock
 
-from .models import ACTIVE_STATUSES, ActionItem, PostIncidentReview, ReviewFeedback, ReviewStatus
+from .models import ACTIVE_STATUSES, ActionItem, PostIncidentReview, ReviewAddendum, ReviewFeedback, ReviewStatus
 
 
 def reviews_for_list(*, today: dt.date, status: str = "", team: str = "", lead=None) -> QuerySet[PostIncidentReview]:
@@ -36,7 +36,7 @@ def reviews_for_list(*, today: dt.date, status: str = "", team: str = "", lead=N
 
 
 def review_detail(pk: int) -> PostIncidentReview | None:
-    """One review with its incident (and what its page shows of it), action items and feedback."""
+    """One review with its incident (and what its page shows of it), action items, addenda and feedback."""
     return (
         PostIncidentReview.objects.select_related(
             "incident__tier", "incident__team", "incident__product_area", "incident__assignee",
@@ -45,6 +45,7 @@ def review_detail(pk: int) -> PostIncidentReview | None:
         .prefetch_related(
             Prefetch("action_items", queryset=ActionItem.objects.select_related("owner").order_by("due_on", "pk")),
             Prefetch("feedback", queryset=ReviewFeedback.objects.select_related("user")),
+            Prefetch("addenda", queryset=ReviewAddendum.objects.select_related("author").order_by("created_at", "pk")),
         )
         .filter(pk=pk)
         .first()

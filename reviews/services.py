@@ -19,8 +19,8 @@ from incidents.timeline import hhmm, person
 from matrix.models import Membership, MembershipRole, Team, Tier
 
 from . import notify
-from .access import is_participant, may_update_item, may_write, participants
-from .models import ActionItem, ActionItemStatus, PostIncidentReview, ReviewFeedback
+from .access import is_participant, may_add_addendum, may_update_item, may_write, participants
+from .models import ActionItem, ActionItemStatus, PostIncidentReview, ReviewAddendum, ReviewFeedback
 from .sections import sections_from_template
 
 
@@ -127,6 +127,7 @@ def review_save(*, review: PostIncidentReview | int, user, sections: dict[str, s
         review.right_tier = right_tier if tier_right is False else None
         review.contributing_factors = [f.strip() for f in contributing_factors if f.strip()]
         review.went_well, review.to_improve = went_well.strip(), to_improve.strip()
+        review._history_user = user  # also outside a request (simple-history's middleware sees only those)
         review.save()
     return review
 
@@ -148,10 +149,29 @@ def review_publish(*, review: PostIncidentReview | int, user, now: dt.datetime |
         if errors:
             raise ReviewInputError(errors)
         review.published_at, review.published_by = now, user
+        review._history_user = user
         review.save()
         notify.notify_published(review)
         notify.notify_feedback_wanted(review, participants(review))
     return review
+
+
+def review_add_addendum(*, review: PostIncidentReview | int, user, text: str, now: dt.datetime | None = None
+                        ) -> ReviewAddendum:
+    """Correct a published review, or add what was learnt since: the review stays as published (its answers
+    were told and are counted), the addendum is shown after it with its author and time."""
+    now = now or timezone.now()
+    text = (text or "").strip()
+    if not text:
+        raise ReviewInputError({"text": ["Write the correction or what was learnt since."]})
+    with transaction.atomic():
+        review = _lock(review)
+        if not review.is_published:
+            raise ReviewStateError("This review is still a draft: change it directly. Addenda correct published "
+                                   "reviews.")
+        if not may_add_addendum(review, user):
+            raise PermissionDenied("Only the review's lead, Incident leads and Managers may add an addendum.")
+        return ReviewAddendum.objects.create(review=review, author=user, created_at=now, text=text)
 
 
 # --- action items -----------------------------------------------------------------------------------
@@ -192,6 +212,7 @@ def action_item_set_status(*, item: ActionItem | int, user, status: str, now: dt
         finished = status in (ActionItemStatus.DONE, ActionItemStatus.WONT_DO)
         item.status = status
         item.finished_at = (item.finished_at or now) if finished else None
+        item._history_user = user
         item.save()
     return item
 

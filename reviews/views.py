@@ -16,8 +16,15 @@ from escalation_matrix.paging import page_of
 from matrix.models import ChangeRequest, Team
 
 from . import change_requests, selectors, services
-from .access import VIEW, is_participant, may_update_item, may_write
-from .forms import ActionItemForm, ActionItemStatusForm, FeedbackForm, RaiseMatrixChangeForm, ReviewForm
+from .access import VIEW, is_participant, may_add_addendum, may_update_item, may_write
+from .forms import (
+    ActionItemForm,
+    ActionItemStatusForm,
+    AddendumForm,
+    FeedbackForm,
+    RaiseMatrixChangeForm,
+    ReviewForm,
+)
 from .models import ActionItem, ActionItemStatus, PostIncidentReview, ReviewFeedback, ReviewStatus
 
 PAGE_SIZE = 25
@@ -50,9 +57,11 @@ def _review(pk: int) -> PostIncidentReview:
 
 
 def _page(request: HttpRequest, review: PostIncidentReview, *, form: ReviewForm | None = None,
-          item_form: ActionItemForm | None = None, status: int = 200) -> HttpResponse:
+          item_form: ActionItemForm | None = None, addendum_form: AddendumForm | None = None,
+          status: int = 200) -> HttpResponse:
     today = timezone.localdate()
     writable = may_write(review, request.user)
+    may_correct = may_add_addendum(review, request.user)
     items = list(review.action_items.all())
     _attach_change_requests(items)
     context = {
@@ -63,6 +72,8 @@ def _page(request: HttpRequest, review: PostIncidentReview, *, form: ReviewForm 
         "can_write": writable,
         "form": form or (ReviewForm(review=review) if writable else None),
         "item_form": item_form or (ActionItemForm() if writable else None),
+        "addenda": list(review.addenda.all()),
+        "addendum_form": addendum_form or (AddendumForm() if may_correct else None),
         "items": [(item, may_update_item(item, review, request.user)) for item in items],
         "may_raise_change": change_requests.may_raise(request.user),
         "item_statuses": ActionItemStatus.choices,
@@ -126,6 +137,28 @@ def action_item_add(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"Action item added for {item.owner.get_full_name() or item.owner.username}.")
             return redirect(reverse("reviews:detail", args=[pk]) + "#action-items")
     return _page(request, review, item_form=form, status=400)
+
+
+@require_POST
+@permission_required(VIEW, raise_exception=True)
+def addendum_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """A correction to a published review, signed and dated (the review itself stays as published)."""
+    review = _review(pk)
+    if not may_add_addendum(review, request.user):
+        if may_write(review, request.user):  # a draft's writer: nothing to correct yet, the draft is edited
+            messages.error(request, "This review is still a draft: change it directly.")
+            return redirect("reviews:detail", pk)
+        raise PermissionDenied("Only the review's lead, Incident leads and Managers may add an addendum.")
+    form = AddendumForm(request.POST)
+    if form.is_valid():
+        try:
+            services.review_add_addendum(review=review, user=request.user, text=form.cleaned_data["text"])
+        except services.ReviewInputError as error:
+            form.add_service_errors(error.errors)
+        else:
+            messages.success(request, "Addendum added to the review.")
+            return redirect(reverse("reviews:detail", args=[pk]) + "#addenda")
+    return _page(request, review, addendum_form=form, status=400)
 
 
 def _attach_change_requests(items: list[ActionItem]) -> None:

@@ -1,1 +1,1 @@
-"""The incident REST API (DESIGN.md §4): filing, reading, the lifecycle actions, and inbound hooks."""
+"""The incident REST API (docs/api.md): filing, reading, the lifecycle actions, and inbound hooks."""

@@ -59,6 +59,8 @@ FIELD_ERRORS = OpenApiResponse(
         "product_area": ["Unknown product area 'x'."], "details.order_id": ["Order ID is required."],
     })],
 )
+# DRF's answer to a body it has no parser for, e.g. text/plain.
+UNSUPPORTED_BODY = OpenApiResponse(DetailSerializer, description="The body is not JSON, a form or multipart.")
 COMMON_ERRORS = {
     401: OpenApiResponse(DetailSerializer, description="No or wrong credentials."),
     403: OpenApiResponse(DetailSerializer, description="Your role lacks the permission."),
@@ -70,7 +72,9 @@ ACTION_ERRORS = {
     409: OpenApiResponse(DetailSerializer, description="Not allowed in the incident's state; `detail` says why.",
                          examples=[OpenApiExample("Already acknowledged",
                                                   value={"detail": "Already acknowledged by Pat Ng at 12:04 UTC."})]),
+    415: UNSUPPORTED_BODY,
 }
+BODY_ERRORS = (400, 415)  # only where a body is read
 
 
 class IncidentPagination(PageNumberPagination):
@@ -102,7 +106,7 @@ class IncidentPagination(PageNumberPagination):
 
 
 def _action_schema(summary: str, request=None, description: str = "") -> extend_schema:
-    errors = ACTION_ERRORS if request is not None else {k: v for k, v in ACTION_ERRORS.items() if k != 400}
+    errors = ACTION_ERRORS if request is not None else {k: v for k, v in ACTION_ERRORS.items() if k not in BODY_ERRORS}
     return extend_schema(summary=summary, description=description, request=request, tags=["incidents"],
                          responses={200: IncidentSerializer, **errors})
 
@@ -190,7 +194,7 @@ class IncidentViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
         )],
         responses={201: IncidentSerializer,
                    200: OpenApiResponse(IncidentSerializer, description="Already filed under this Idempotency-Key."),
-                   400: FIELD_ERRORS, **COMMON_ERRORS},
+                   400: FIELD_ERRORS, 415: UNSUPPORTED_BODY, **COMMON_ERRORS},
     )
     def create(self, request: Request) -> Response:
         serializer = IncidentFileSerializer(data=request.data)

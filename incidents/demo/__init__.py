@@ -1,4 +1,4 @@
-"""The demo's incidents (DESIGN §6): 90 days of history and a handful open now, for ``loaddemo``.
+"""The demo's incidents (docs/architecture.md §5): 90 days of history and a handful open now, for ``loaddemo``.
 
 Registered with ``matrix.hooks.register_demo_extension`` (in ``IncidentsConfig.ready``), so
 ``loaddemo`` runs it after building the organisation. Every incident is filed and moved through the

@@ -30,7 +30,7 @@ def _last() -> forms.IntegerField:
         help_text=f"incidents (drills never count; at most {MAX_LAST}).",
         error_messages={"max_value": f"At most {MAX_LAST} incidents.", "min_value": "At least one incident.",
                         "required": "Say how many incidents to replay.", "invalid": "A whole number of incidents."},
-        widget=forms.NumberInput(attrs={"class": "form-control form-control-sm", "style": "max-width: 8em"}),
+        widget=forms.NumberInput(attrs={"class": "form-control form-control-sm simulator-minutes"}),
     )
 
 

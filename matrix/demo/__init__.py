@@ -1,4 +1,4 @@
-"""The demo organisation (DESIGN §6, matrix part): a believable company, built idempotently.
+"""The demo organisation (docs/architecture.md §5, matrix part): a believable company, built idempotently.
 
 ``load_demo()`` creates what is missing and corrects what differs, keyed by each object's stable key,
 so running it again changes nothing and writes no history. Everything it writes carries the history
@@ -22,14 +22,14 @@ from matrix import models as m
 
 from .areas import build_areas, build_vendors
 from .past import build_past
-from .people import DEMO_PASSWORD, ROLE_LOGINS, RoleLogin, build_rotations, build_teams, build_users
+from .people import DEMO_PASSWORD, EXAMPLE_PEOPLE, ROLE_LOGINS, RoleLogin, build_rotations, build_teams, build_users
 from .playbooks import build_playbooks
 from .policies import build_policies
 from .records import REASON
 from .rules import build_rules
 from .severity import build_severity
 
-__all__ = ["DEMO_PASSWORD", "REASON", "ROLE_LOGINS", "DemoSummary", "RoleLogin", "load_demo"]
+__all__ = ["DEMO_PASSWORD", "REASON", "ROLE_LOGINS", "DemoSummary", "RoleLogin", "load_demo", "login_lines"]
 
 
 @dataclass(frozen=True)
@@ -56,3 +56,15 @@ def load_demo() -> DemoSummary:
              m.ChangeRequest]
     counts = {str(model._meta.verbose_name_plural): model.objects.count() for model in shown}
     return DemoSummary(counts=counts, logins=ROLE_LOGINS)
+
+
+def login_lines() -> list[str]:
+    """How to sign in to the demo: what ``loaddemo`` prints, and ``make run`` once everything is up."""
+    lines = ["Log in as:"]
+    for login in ROLE_LOGINS:
+        credentials = f"{login.username} / {DEMO_PASSWORD}"
+        lines.append(f"  {credentials:<18} — {login.group}: {login.what}")
+    # Everyone else too, so that a newcomer can be the person the product says is on call, not only a role.
+    lines.append(f"  …or as anyone else in the demo, with the same password (e.g. {', '.join(EXAMPLE_PEOPLE)}):")
+    lines.append("  the top bar's \"On call\" menu says who is on call now.")
+    return lines

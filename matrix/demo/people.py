@@ -4,7 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, make_password
 from django.contrib.auth.models import Group
 
 from escalation_matrix import roles
@@ -46,7 +46,8 @@ ROLE_LOGINS = [
     RoleLogin("exec", "Robert", "Adeyemi", roles.EXECUTIVES, "sees major incidents and their reviews"),
 ]
 
-# Colleagues who fill the teams. They have no password: the role logins above are the way in.
+# Colleagues who fill the teams. They sign in like the role logins (password ``demo``), so that a newcomer can
+# act as whoever the matrix says is on call.
 # username → (first name, last name, groups)
 PEOPLE: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "jamie.clarke": ("Jamie", "Clarke", (roles.SUPPORT_AGENTS,)),
@@ -75,6 +76,8 @@ PEOPLE: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "elena.popescu": ("Elena", "Popescu", (roles.RESPONDERS, roles.INCIDENT_LEADS)),
     "sam.taylor": ("Sam", "Taylor", (roles.RESPONDERS,)),
 }
+# Colleagues the login instructions name as examples (each takes turns on call).
+EXAMPLE_PEOPLE = ("sarah.kim", "oliver.grant", "isabella.rossi")
 
 # key → team fields; the calendar is the team's business hours (used by business-hours tiers).
 TEAMS: dict[str, dict] = {
@@ -196,14 +199,16 @@ OVERRIDE_ROTATION = ("mobile", "Primary")
 
 
 def build_users() -> dict[str, User]:
-    """Role logins (password ``demo``) and named colleagues (no password), with their groups."""
+    """Role logins and named colleagues, with their groups; everyone's password is ``demo``."""
     wanted = {r.username: (r.first_name, r.last_name, (r.group,), r.is_staff) for r in ROLE_LOGINS}
     wanted |= {username: (first, last, groups, False) for username, (first, last, groups) in PEOPLE.items()}
-    logins = {r.username for r in ROLE_LOGINS}
-    existing = set(User.objects.filter(username__in=wanted).values_list("username", flat=True))
-    # Hashing is deliberately slow: hash "demo" once, and only if a login is missing. A password someone
-    # changed afterwards is left alone.
-    demo_hash = make_password(DEMO_PASSWORD) if logins - existing else None
+    passwords = dict(User.objects.filter(username__in=wanted).values_list("username", "password"))
+    # Demos loaded before everyone could sign in gave the colleagues an unusable password: they get "demo" now.
+    # A password someone set afterwards is usable, and left alone.
+    no_password = {name for name, password in passwords.items() if password.startswith(UNUSABLE_PASSWORD_PREFIX)}
+    # Hashing is deliberately slow: hash "demo" once, and only if somebody needs it.
+    needs_hash = (wanted.keys() - passwords.keys()) | no_password
+    demo_hash = make_password(DEMO_PASSWORD) if needs_hash else None
     groups = {g.name: g for g in Group.objects.filter(name__in=roles.ROLES)}
     users = {}
     for username, (first, last, group_names, is_staff) in wanted.items():
@@ -211,8 +216,11 @@ def build_users() -> dict[str, User]:
             User, {"username": username},
             {"first_name": first, "last_name": last, "email": f"{username}@{EMAIL_DOMAIN}",
              "is_staff": is_staff, "is_active": True},
-            create_only={"password": demo_hash if username in logins else make_password(None)},
+            create_only={"password": demo_hash},
         )
+        if username in no_password:
+            user.password = demo_hash
+            user.save(update_fields=["password"])
         missing = set(group_names) - set(user.groups.values_list("name", flat=True))
         if missing:
             user.groups.add(*(groups[name] for name in missing))

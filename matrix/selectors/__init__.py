@@ -7,12 +7,12 @@ from .people import PersonPage, person_page
 from .playbooks import PlaybookPage, playbook_page
 from .route_preview import RoutePreview, route_preview
 from .search import SearchResults, search
-from .teams import TeamPage, team_list, team_page
+from .teams import OnCallNow, TeamPage, on_call_now, team_list, team_page
 from .vendors import VendorPage, vendor_list, vendor_page
 
 __all__ = [
-    "AreaPage", "Change", "ChangesPage", "MatrixPage", "ObjectChanges", "PersonPage", "PlaybookPage", "RoutePreview",
-    "SearchResults", "TeamPage", "VendorPage", "area_page", "changes_page", "matrix_change_count", "matrix_changes",
-    "matrix_page", "matrix_page_as_of", "person_page", "playbook_page", "route_preview", "search", "team_list",
-    "team_page", "vendor_list", "vendor_page",
+    "AreaPage", "Change", "ChangesPage", "MatrixPage", "ObjectChanges", "OnCallNow", "PersonPage", "PlaybookPage",
+    "RoutePreview", "SearchResults", "TeamPage", "VendorPage", "area_page", "changes_page", "matrix_change_count",
+    "matrix_changes", "matrix_page", "matrix_page_as_of", "on_call_now", "person_page", "playbook_page",
+    "route_preview", "search", "team_list", "team_page", "vendor_list", "vendor_page",
 ]

@@ -44,6 +44,12 @@ class TeamPage:
 
 
 @dataclass
+class OnCallNow:
+    team: m.Team
+    person: object | None  # the team's primary on-call person now; None: nobody
+
+
+@dataclass
 class TeamRow:
     team: m.Team
     members: int
@@ -112,3 +118,10 @@ def team_list(snapshot: MatrixSnapshot | None = None) -> list[TeamRow]:
         )
         for team in sorted(snapshot.teams.values(), key=lambda t: t.name.lower())
     ]
+
+
+def on_call_now(snapshot: MatrixSnapshot) -> list[OnCallNow]:
+    """Every team, by name, with who is on call for it now: the top bar's "On call" menu. Reads only the
+    snapshot's teams and rotations, so its cost does not grow with the number of teams."""
+    teams = sorted(snapshot.teams.values(), key=lambda t: t.name.lower())
+    return [OnCallNow(team=team, person=snapshot.on_call(team.pk)) for team in teams]

@@ -1,9 +1,16 @@
 """Template helpers for the matrix pages: sanitized Markdown, durations, admin links."""
 
+import html
+import re
+from urllib.parse import urlsplit
+
 import markdown as md
 import nh3
 from django import template
+from django.conf import settings
+from django.http.request import validate_host
 from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from matrix.credentials import may_see_credentials, shown_target
@@ -13,9 +20,51 @@ register = template.Library()
 
 @register.filter(name="markdown")
 def render_markdown(text: str | None) -> SafeString:
-    """Markdown to HTML that is safe to show: nh3 drops scripts, event handlers and javascript: links."""
-    html = md.markdown(text or "", extensions=["extra", "sane_lists"])
-    return mark_safe(nh3.clean(html))  # sanitized just above
+    """Markdown to HTML that is safe to show: nh3 drops scripts, event handlers and javascript: links, and
+    images from anywhere but this product become links (see ``_own_images_only``)."""
+    rendered = md.markdown(text or "", extensions=["extra", "sane_lists"])
+    return mark_safe(_own_images_only(nh3.clean(rendered)))  # sanitized just above; the links are escaped
+
+
+# An <img> as nh3 writes it out: every attribute value double-quoted, with any quote inside escaped.
+_IMG = re.compile(r'<img((?:\s+[a-zA-Z-]+(?:="[^"]*")?)*)\s*/?>')
+_ATTRIBUTE = re.compile(r'([a-zA-Z-]+)="([^"]*)"')
+_C0_AND_SPACE = "".join(chr(code) for code in range(0x21))  # what browsers strip from a URL's ends
+
+
+def _own_images_only(cleaned: str) -> str:
+    """Keep the images this product serves; turn any other into a link to it, labelled with its alt text.
+
+    A page loads its images without the reader asking, so an image from elsewhere tells its host who read
+    which playbook or review, and when (a tracking pixel). A link is followed only when the reader chooses to.
+    """
+    def replace(match: re.Match) -> str:
+        attributes = {name.lower(): html.unescape(value) for name, value in _ATTRIBUTE.findall(match[1])}
+        src = attributes.get("src", "")
+        if _is_own_url(src):
+            return match[0]
+        label = attributes.get("alt") or "image"
+        if not src:
+            return format_html("[{}]", label)
+        return format_html('<a href="{}" class="external-image" rel="noopener noreferrer">[{}]</a>', src, label)
+
+    return _IMG.sub(replace, cleaned)
+
+
+def _is_own_url(url: str) -> bool:
+    """A path on this site ("/media/x.png"), or an absolute http(s) URL on its own host (SITE_URL's or one of
+    ALLOWED_HOSTS). Browsers drop tabs and newlines inside URLs and read a backslash as a slash, so "/\\host"
+    and "/<tab>/host" would be another host: neither is ours."""
+    url = re.sub(r"[\t\n\r]", "", url).strip(_C0_AND_SPACE)
+    if not url or "\\" in url:
+        return False
+    if url.startswith("/"):
+        return not url.startswith("//")
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return False
+    own = [urlsplit(settings.SITE_URL).hostname or "", *settings.ALLOWED_HOSTS]
+    return validate_host(parts.hostname, [host for host in own if host and host != "*"])
 
 
 @register.filter

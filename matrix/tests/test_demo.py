@@ -1,4 +1,5 @@
-"""`manage.py loaddemo`: a believable, idempotent demo organisation with one login per role."""
+"""`manage.py loaddemo`: a believable, idempotent demo organisation with one login per role (and everyone
+else signing in with the same password)."""
 
 import datetime as dt
 import io
@@ -12,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from matrix import models as m
+from matrix.demo.people import EXAMPLE_PEOPLE, PEOPLE
 from matrix.lint import ERROR, lint
 from matrix.models import MATRIX_MODELS
 from matrix.routing import RouteRequest, route
@@ -216,22 +218,61 @@ def test_the_responder_login_takes_turns_on_call(demo):
     assert m.RotationMember.objects.filter(user__username="responder").exists()
 
 
-def test_colleagues_cannot_log_in(demo, client):
+def test_every_demo_person_can_log_in_with_the_demo_password(demo, client):
+    # Whoever the matrix says is on call can be played: colleagues sign in like the role logins.
+    people = User.objects.filter(username__in=PEOPLE)
+    assert people.count() == len(PEOPLE)
+    for person in people:
+        assert person.check_password("demo"), person.username
     response = client.post(reverse("login"), {"username": "sarah.kim", "password": "demo"})
 
-    assert response.status_code == 200  # the form again, with an error
-    assert "_auth_user_id" not in client.session
+    assert response.status_code == 302, "login refused"
+    assert client.session["_auth_user_id"] == str(User.objects.get(username="sarah.kim").pk)
 
 
-def test_a_password_changed_after_loading_is_kept(demo):
-    manager = User.objects.get(username="manager")
-    manager.set_password("a-better-password-2026")
-    manager.save()
+def test_loaddemo_says_everyone_can_log_in_and_names_people_who_exist(demo):
+    assert "…or as anyone else in the demo, with the same password (e.g. sarah.kim, oliver.grant" in demo
+    assert set(EXAMPLE_PEOPLE) <= set(PEOPLE)
+    on_call_somewhere = set(m.RotationMember.objects.values_list("user__username", flat=True))
+    assert set(EXAMPLE_PEOPLE) <= on_call_somewhere
+
+
+def test_a_colleague_left_without_a_password_by_an_older_demo_gets_the_demo_password(demo):
+    colleague = User.objects.get(username="sarah.kim")
+    colleague.set_unusable_password()
+    colleague.save()
 
     loaddemo()
 
-    manager.refresh_from_db()
-    assert manager.check_password("a-better-password-2026")
+    colleague.refresh_from_db()
+    assert colleague.check_password("demo")
+
+
+def test_a_password_hash_is_computed_once_per_load_and_not_at_all_when_nobody_needs_it(demo, monkeypatch):
+    from matrix.demo import people
+
+    hashed = []
+    monkeypatch.setattr(people, "make_password", lambda raw: hashed.append(raw) or f"md5$x${raw}")
+    for username in ("sarah.kim", "oliver.grant"):
+        User.objects.filter(username=username).update(password="!unusable")
+
+    loaddemo()
+    assert hashed == ["demo"]
+
+    loaddemo()
+    assert hashed == ["demo"]  # everyone has a password now: nothing to hash
+
+
+@pytest.mark.parametrize("username", ["manager", "sarah.kim"])
+def test_a_password_changed_after_loading_is_kept(demo, username):
+    person = User.objects.get(username=username)
+    person.set_password("a-better-password-2026")
+    person.save()
+
+    loaddemo()
+
+    person.refresh_from_db()
+    assert person.check_password("a-better-password-2026")
 
 
 def test_every_team_that_owns_an_area_has_someone_active_on_call_for_the_next_fortnight(demo):

@@ -4,7 +4,8 @@ Starting, ending, scoring and publishing go through the drill's page (``reviews.
 files the drill incident and tells the people concerned; here the run and its score are read-only, and so
 is the debrief (written on the drill's page, read-only once published). What a drill files, and who runs
 it when, can be changed only while it is scheduled — through ``drill_update``, so with the same checks as
-the drill's page (``drill_plan``) and the people told of a new time; once it has started, only its title.
+the drill's page (``drill_plan``) and the people told of a new time; once it has started, only its title. Once
+its debrief is published the drill is the record of how it went: read-only whole, and never deleted.
 """
 
 from django import forms
@@ -72,6 +73,14 @@ class DrillAdmin(SafeChangeListMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # scheduled from the drills page, which checks the plan and tells the people
+
+    # Debrief published: view only (a POST is refused with 403), and never deleted, not even in bulk (the
+    # delete action asks each row's has_delete_permission).
+    def has_change_permission(self, request, obj: Drill | None = None) -> bool:
+        return not (obj is not None and obj.debrief_published) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj: Drill | None = None) -> bool:
+        return not (obj is not None and obj.debrief_published) and super().has_delete_permission(request, obj)
 
     def get_readonly_fields(self, request, obj: Drill | None = None) -> list[str]:
         if obj is not None and obj.status != DrillStatus.SCHEDULED:

@@ -1,4 +1,4 @@
-"""The quarterly matrix review (DESIGN §3, Governance): one review open at a time, due a quarter after the last
+"""The quarterly matrix review (docs/guide.md, its section): one review open at a time, due a quarter after the last
 sign-off (or the first deploy); reminders 14, 7 and 1 days before and daily once overdue; a checklist drawn from
 the matrix's gaps; each area owner's attestation; an evidence pack of the period; a manager's sign-off, which
 opens the next review.

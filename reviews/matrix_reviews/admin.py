@@ -1,7 +1,8 @@
 """Matrix reviews in the admin: for looking things up and fixing an owner or a due day. Attesting (and
 withdrawing an attestation), ticking and signing off go through the review page
 (``reviews.matrix_reviews.services``), which checks who may and tells the people concerned; here the
-sign-off and the checklist are read-only."""
+sign-off and the checklist are read-only. A signed-off review is the record of who confirmed what: here it
+is read-only whole, its attestations too, and cannot be deleted."""
 
 from django.contrib import admin
 
@@ -48,6 +49,14 @@ class MatrixReviewAdmin(SafeChangeListMixin, admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False  # reviews are opened by the schedule (the daily task, a sign-off)
 
+    # Signed off: view only (a POST is refused with 403), and never deleted, not even in bulk (the delete
+    # action asks each row's has_delete_permission).
+    def has_change_permission(self, request, obj: MatrixReview | None = None) -> bool:
+        return not (obj is not None and obj.is_signed_off) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj: MatrixReview | None = None) -> bool:
+        return not (obj is not None and obj.is_signed_off) and super().has_delete_permission(request, obj)
+
 
 @admin.register(AreaAttestation)
 class AreaAttestationAdmin(admin.ModelAdmin):
@@ -62,3 +71,7 @@ class AreaAttestationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # withdrawn on the review page (reviews.matrix_reviews.services.matrix_review_withdraw)
+
+    def has_change_permission(self, request, obj: AreaAttestation | None = None) -> bool:
+        signed_off = obj is not None and obj.review.is_signed_off
+        return not signed_off and super().has_change_permission(request, obj)

@@ -1,4 +1,4 @@
-"""The demo's quarterly matrix reviews (DESIGN §6), for ``loaddemo`` (``matrix.hooks.register_demo_extension``).
+"""The demo's quarterly matrix reviews (docs/architecture.md), for loaddemo (``matrix.hooks.register_demo_extension``).
 
 Last quarter's review, signed off by the demo manager after every area owner attested (its checklist
 worked through: most gaps fixed or accepted), and this quarter's, open and due in eleven days — inside

@@ -4,6 +4,11 @@ A review is created when an incident whose tier requires one is resolved (``revi
 incident. Its free-text sections come from the playbook's review template, frozen at creation so a
 later playbook edit never reshapes a review in progress. Its two questions ("routed right the first
 time?", "was the tier right?") are columns, not text, so that metrics can count them.
+
+Once published, a review is the record: its answers feed the routing-accuracy metric and were told to
+stakeholders, so it is never edited again (``reviews.access``, the admin). A correction is an addendum,
+signed and dated, shown after it. Reviews and their action items keep a history (simple-history), as
+the matrix does, so a change to a draft — in the admin or on the page — says who made it and when.
 """
 
 from __future__ import annotations
@@ -13,10 +18,13 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from escalation_matrix.models import TimeStampedModel
 
-__all__ = ['ACTIVE_STATUSES', 'ActionItem', 'ActionItemStatus', 'PostIncidentReview', 'ReviewFeedback', 'ReviewStatus']
+__all__ = ['ACTIVE_STATUSES', 'ActionItem', 'ActionItemStatus', 'PostIncidentReview', 'ReviewAddendum',
+           'ReviewFeedback', 'ReviewStatus']
 
 
 class ReviewStatus(models.TextChoices):
@@ -51,6 +59,7 @@ class PostIncidentReview(TimeStampedModel):
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-due_on", "-pk"]
@@ -106,6 +115,7 @@ class ActionItem(TimeStampedModel):
     change_request = models.ForeignKey(
         "matrix.ChangeRequest", on_delete=models.SET_NULL, null=True, blank=True, related_name="action_items",
     )
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["due_on", "pk"]
@@ -123,6 +133,25 @@ class ActionItem(TimeStampedModel):
 
     def is_overdue(self, today: dt.date) -> bool:
         return self.is_active and self.due_on < today
+
+
+class ReviewAddendum(models.Model):
+    """A correction or a later finding on a published review, signed and dated. Never edited nor deleted: the
+    review and its addenda, in order, are what was said and when."""
+
+    review = models.ForeignKey(PostIncidentReview, on_delete=models.CASCADE, related_name="addenda")
+    # PROTECT: a published record must not lose its author's word when their account goes (deactivate instead).
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = "review addendum"
+        verbose_name_plural = "review addenda"
+
+    def __str__(self) -> str:
+        return f"Addendum to review {self.review_id} by {self.author} at {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class ReviewFeedback(TimeStampedModel):

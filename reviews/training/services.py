@@ -45,7 +45,7 @@ def training_assign(*, module: TrainingModule | None, assigned_by, due_on: dt.da
     """Assign ``module`` to people, or to everyone in a role (or both). Idempotent: someone who has it already
     keeps their assignment as it is (its due day, its completions); each newly assigned person is told."""
     if not may_assign(assigned_by):
-        raise PermissionDenied("Managers assign training.")
+        raise PermissionDenied("Managers and incident leads assign training.")
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
     if module is None:

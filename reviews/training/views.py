@@ -91,7 +91,7 @@ def training_complete(request: HttpRequest, key: str) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def training_assign(request: HttpRequest) -> HttpResponse:
     if not may_assign(request.user):
-        raise PermissionDenied("Managers assign training.")
+        raise PermissionDenied("Managers and incident leads assign training.")
     form = AssignForm(request.POST or None, initial={"module": request.GET.get("module", "")})
     if request.method == "POST" and form.is_valid():
         try:

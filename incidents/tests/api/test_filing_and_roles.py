@@ -1,4 +1,4 @@
-"""The incident API (DESIGN.md §4): authentication and roles, filing, idempotency, the list and its filters,
+"""The incident API (docs/api.md): authentication and roles, filing, idempotency, the list and its filters,
 one incident with its story, and the OpenAPI schema. The lifecycle actions are in test_api_actions.py."""
 
 import threading

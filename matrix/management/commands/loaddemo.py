@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from escalation_matrix.checks import LOCAL_HOSTS
-from matrix.demo import DEMO_PASSWORD, load_demo
+from matrix.demo import DEMO_PASSWORD, load_demo, login_lines
 from matrix.hooks import demo_extensions
 
 
@@ -34,7 +34,5 @@ class Command(BaseCommand):
         # The apps above the matrix add their demo data through a hook (matrix never imports them).
         for extension in demo_extensions():
             self.stdout.write(self.style.SUCCESS(extension()))
-        self.stdout.write("Log in as:")
-        for login in summary.logins:
-            credentials = f"{login.username} / {DEMO_PASSWORD}"
-            self.stdout.write(f"  {credentials:<18} — {login.group}: {login.what}")
+        for line in login_lines():
+            self.stdout.write(line)
