@@ -10,7 +10,9 @@ class Integration(TimeStampedModel):
 
     key = models.SlugField(unique=True)
     name = models.CharField(max_length=120)
-    secret = models.CharField(max_length=200, help_text="Shared secret for the body's HMAC-SHA256 signature.")
+    secret = models.CharField(
+        max_length=200, help_text="Shared secret of the HMAC-SHA256 signature over each hook's timestamp and body."
+    )
     active = models.BooleanField(default=True)
     mapping = models.JSONField(
         default=dict, blank=True,
