@@ -45,6 +45,7 @@ def production_env(database: dict, folder: Path, **overrides: str) -> dict[str, 
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("EMAIL_HOST", None)  # console email unless a test names its receiver
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # the browser tests' switch: never in production
     env.update(overrides)
     return env
 
