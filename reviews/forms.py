@@ -40,11 +40,15 @@ class ReviewForm(ServiceErrorsMixin, forms.Form):
 
     field_order = ["routed_right", "tier", "contributing_factors", "went_well", "to_improve"]
 
-    def __init__(self, *args, review: PostIncidentReview, **kwargs) -> None:
+    def __init__(self, *args, review: PostIncidentReview, partial: bool = False, **kwargs) -> None:
         self.review = review
         incident = review.incident
         kwargs.setdefault("initial", self._initial(review))
         super().__init__(*args, **kwargs)
+        if partial:
+            # A draft kept on the way (autosave, adding an action item): whatever is typed so far is kept,
+            # unanswered questions included; "Save draft" and publishing still ask for the answers.
+            self.fields["routed_right"].required = self.fields["tier"].required = False
         self.tiers = {t.key: t for t in Tier.objects.exclude(pk=incident.tier_id).order_by("rank")}
         self.fields["tier"].choices = [(RIGHT, f"Yes, {incident.tier.name} was right")] + [
             (key, f"No, it should have been {tier.name}") for key, tier in self.tiers.items()
@@ -79,8 +83,8 @@ class ReviewForm(ServiceErrorsMixin, forms.Form):
         return {
             "sections": {name.removeprefix(SECTION_PREFIX): value for name, value in data.items()
                          if name.startswith(SECTION_PREFIX)},
-            "routed_right": data["routed_right"] == YES,
-            "tier_right": tier == RIGHT,
+            "routed_right": {YES: True, NO: False}.get(data["routed_right"]),  # None: not answered yet
+            "tier_right": None if not tier else tier == RIGHT,
             "right_tier": self.tiers.get(tier),
             "contributing_factors": data["contributing_factors"].splitlines(),
             "went_well": data["went_well"],
@@ -104,14 +108,23 @@ def active_people() -> QuerySet:
     return get_user_model().objects.filter(is_active=True).order_by("first_name", "last_name", "username")
 
 
+ACTION_ITEM_FIELDS = ("title", "owner", "due_on")
+
+
 class ActionItemForm(ServiceErrorsMixin, forms.Form):
+    """Its inputs belong to the review form (``form=``), so "Add action item" posts the sections with them
+    and nothing typed there is lost."""
+
     title = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"placeholder": "What needs doing"}))
     owner = OwnerChoiceField(queryset=possible_owners(), empty_label="Choose the owner")
     due_on = forms.DateField(label="Due", widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, owner_form: str = "", **kwargs) -> None:
         kwargs.setdefault("auto_id", "id_item_%s")
         super().__init__(*args, **kwargs)
+        if owner_form:
+            for field in self.fields.values():
+                field.widget.attrs["form"] = owner_form
 
 
 class ActionItemStatusForm(forms.Form):

@@ -12,6 +12,7 @@ urlpatterns = [
     path("action-items/<int:pk>/status/", views.action_item_status, name="action_item_status"),
     path("action-items/<int:pk>/matrix-change/", views.action_item_raise_change, name="action_item_raise_change"),
     path("<int:pk>/", views.review_detail, name="detail"),
+    path("<int:pk>/autosave/", views.review_autosave, name="autosave"),
     path("<int:pk>/action-items/", views.action_item_add, name="action_item_add"),
     path("<int:pk>/addenda/", views.addendum_add, name="addendum_add"),
     path("<int:pk>/feedback/", views.feedback, name="feedback"),

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +19,8 @@ from matrix.models import ChangeRequest, Team
 from . import change_requests, selectors, services
 from .access import VIEW, is_participant, may_add_addendum, may_update_item, may_write
 from .forms import (
+    ACTION_ITEM_FIELDS,
+    SECTION_PREFIX,
     ActionItemForm,
     ActionItemStatusForm,
     AddendumForm,
@@ -71,7 +74,8 @@ def _page(request: HttpRequest, review: PostIncidentReview, *, form: ReviewForm 
         "today": today,
         "can_write": writable,
         "form": form or (ReviewForm(review=review) if writable else None),
-        "item_form": item_form or (ActionItemForm() if writable else None),
+        # The item's inputs belong to the review form: adding one posts (and keeps) the sections too.
+        "item_form": item_form or (ActionItemForm(owner_form="review-form") if writable else None),
         "addenda": list(review.addenda.all()),
         "addendum_form": addendum_form or (AddendumForm() if may_correct else None),
         "items": [(item, may_update_item(item, review, request.user)) for item in items],
@@ -95,9 +99,16 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return _page(request, review)
     if not may_write(review, request.user):
         raise PermissionDenied("Only the review's lead, Incident leads and Managers may write it, until published.")
+    item_typed = any(request.POST.get(name) for name in ACTION_ITEM_FIELDS)
+    if item_typed and "publish" not in request.POST:
+        # "Save draft" (or Enter) with an action item half typed: keep that too, as "Add action item" would.
+        return _add_item_and_keep_draft(request, review)
+    # A half-typed action item comes back with the page, as typed (only "Add action item" checks it).
+    item_form = ActionItemForm(initial={name: request.POST.get(name, "") for name in ACTION_ITEM_FIELDS},
+                               owner_form="review-form") if item_typed else None
     form = ReviewForm(request.POST, review=review)
     if not form.is_valid():
-        return _page(request, review, form=form, status=400)
+        return _page(request, review, form=form, item_form=item_form, status=400)
     saved = False
     try:
         services.review_save(review=review, user=request.user, **form.service_kwargs())
@@ -105,6 +116,10 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if "publish" not in request.POST:
             messages.success(request, "Draft saved.")
             return redirect("reviews:detail", pk)
+        if item_typed:  # publishing would make the review read-only and drop the item typed below
+            messages.warning(request, "Draft saved, not published yet: add the action item typed below, or clear "
+                                      "it, then publish.")
+            return _page(request, _review(pk), form=form, item_form=item_form, status=400)
         services.review_publish(review=review, user=request.user)
     except services.ReviewStateError as error:  # published by someone else meanwhile
         messages.error(request, error.message)
@@ -113,9 +128,30 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         form.add_service_errors(error.errors)
         if saved:
             messages.warning(request, "Draft saved, not published yet: fill in what is marked.")
-        return _page(request, _review(pk), form=form, status=400)
+        return _page(request, _review(pk), form=form, item_form=item_form, status=400)
     messages.success(request, "Published. Stakeholders are told; participants are asked for feedback.")
     return redirect("reviews:detail", pk)
+
+
+@require_POST
+@permission_required(VIEW, raise_exception=True)
+def review_autosave(request: HttpRequest, pk: int) -> HttpResponse:
+    """The review form's autosave (static/js/app.js): keeps the draft as typed so far, answers JSON."""
+    review = _review(pk)
+    if not may_write(review, request.user):
+        if may_add_addendum(review, request.user):  # its writer, on a page left open while it was published
+            return JsonResponse({"error": "The review is published: it is read-only now."}, status=409)
+        raise PermissionDenied("Only the review's lead, Incident leads and Managers may write it, until published.")
+    form = ReviewForm(request.POST, review=review, partial=True)
+    if not form.is_valid():
+        return JsonResponse({"errors": form.errors}, status=400)
+    try:
+        services.review_save(review=review, user=request.user, **form.service_kwargs())
+    except services.ReviewStateError as error:  # published meanwhile
+        return JsonResponse({"error": error.message}, status=409)
+    except services.ReviewInputError as error:
+        return JsonResponse({"errors": error.errors}, status=400)
+    return JsonResponse({"saved": True})
 
 
 @require_POST
@@ -124,19 +160,42 @@ def action_item_add(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review(pk)
     if not may_write(review, request.user):
         raise PermissionDenied("Only the review's lead, Incident leads and Managers may add action items.")
-    form = ActionItemForm(request.POST)
-    if form.is_valid():
-        try:
-            item = services.action_item_add(review=review, user=request.user, **form.cleaned_data)
-        except services.ReviewStateError as error:  # published meanwhile
-            messages.error(request, error.message)
-            return redirect("reviews:detail", pk)
-        except services.ReviewInputError as error:
-            form.add_service_errors(error.errors)
-        else:
-            messages.success(request, f"Action item added for {item.owner.get_full_name() or item.owner.username}.")
-            return redirect(reverse("reviews:detail", args=[pk]) + "#action-items")
-    return _page(request, review, item_form=form, status=400)
+    return _add_item_and_keep_draft(request, review)
+
+
+def _add_item_and_keep_draft(request: HttpRequest, review: PostIncidentReview) -> HttpResponse:
+    """Add an action item; the review's sections posted with it (the item's inputs belong to the review
+    form) are saved as the draft first, in the same transaction, so adding an item never loses a word."""
+    pk = review.pk
+    form = ActionItemForm(request.POST, owner_form="review-form")
+    posted_draft = any(name.startswith(SECTION_PREFIX) for name in request.POST)
+    draft = ReviewForm(request.POST, review=review, partial=True) if posted_draft else None
+    draft_saved = False
+    try:
+        with transaction.atomic():
+            if draft is not None and draft.is_valid():
+                try:
+                    services.review_save(review=review, user=request.user, **draft.service_kwargs())
+                    draft_saved = True
+                except services.ReviewInputError as error:
+                    draft.add_service_errors(error.errors)
+            item = None
+            if form.is_valid():
+                try:
+                    item = services.action_item_add(review=review, user=request.user, **form.cleaned_data)
+                except services.ReviewInputError as error:
+                    form.add_service_errors(error.errors)
+    except services.ReviewStateError as error:  # published meanwhile
+        messages.error(request, error.message)
+        return redirect("reviews:detail", pk)
+    if item is not None:
+        saved = " The draft is saved too." if draft_saved else ""
+        messages.success(request, f"Action item added for {item.owner.get_full_name() or item.owner.username}.{saved}")
+        return redirect(reverse("reviews:detail", args=[pk]) + "#action-items")
+    if draft_saved:
+        messages.info(request, "Draft saved. The action item is not added yet: fix what is marked.")
+    # Everything typed comes back: the sections bound as posted, the item with its errors.
+    return _page(request, _review(pk), form=draft, item_form=form, status=400)
 
 
 @require_POST

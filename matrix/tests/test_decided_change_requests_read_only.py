@@ -7,25 +7,11 @@ from django.test import Client
 from django.urls import reverse
 
 from matrix import models as m
-from matrix.tests import factories as f
+from matrix.tests import test_governance_admin as governance
 from matrix.tests.test_admin import admin_form_data, change_url
 
-REASON = "Payments took over checkout in the Q3 reorg"
-
-
-@pytest.fixture(autouse=True)
-def approvals_on(settings):
-    settings.MATRIX_APPROVALS = True
-
-
-@pytest.fixture
-def area(db):
-    return f.AreaFactory(key="checkout", name="Checkout", owner_team=f.TeamFactory(key="storefront", name="Storefront"))
-
-
-@pytest.fixture
-def payments(db):
-    return f.TeamFactory(key="payments", name="Payments")
+# The same rows as the change-request pages' tests, with approvals on.
+REASON, approvals_on, area, payments = governance.REASON, governance.approvals_on, governance.area, governance.payments
 
 
 def decide(client, change_request, decision: str, comment: str = ""):
