@@ -23,7 +23,14 @@ from django.utils.html import format_html
 from matrix import models as m
 from matrix.snapshot import MatrixSnapshot
 
-from .limits import CUSTOMER_SEGMENT_MAX_LENGTH, LONG_TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, TRIAGE_TEXT_MAX_LENGTH
+from .limits import (
+    CUSTOMER_SEGMENT_MAX_LENGTH,
+    LONG_TEXT_MAX_LENGTH,
+    NOTE_MAX_LENGTH,
+    REASON_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    TRIAGE_TEXT_MAX_LENGTH,
+)
 from .models import Incident, PauseReason, UpdateAudience
 
 TRIAGE_PREFIX = "triage_"
@@ -217,7 +224,7 @@ def _question(model, kind: str) -> str:
 
 # --- actions on an incident --------------------------------------------------------------------------
 class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=REASON_MAX_LENGTH)
 
 
 class PauseForm(forms.Form):
@@ -229,7 +236,7 @@ class TeamReasonForm(forms.Form):
 
     team = forms.ModelChoiceField(queryset=m.Team.objects.order_by("name"), to_field_name="key",
                                   empty_label="Pick the team")
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=REASON_MAX_LENGTH)
 
     def __init__(self, *args, incident: Incident | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -238,12 +245,12 @@ class TeamReasonForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=10000, label="Note")
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=NOTE_MAX_LENGTH, label="Note")
 
 
 class UpdateForm(forms.Form):
     audience = forms.ChoiceField(choices=UpdateAudience.choices, widget=forms.HiddenInput)
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), max_length=10000)
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), max_length=NOTE_MAX_LENGTH)
 
 
 class VendorForm(forms.Form):

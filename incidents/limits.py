@@ -11,6 +11,8 @@ EXTERNAL_REF_MAX_LENGTH = 200  # Incident.external_ref
 CUSTOMER_SEGMENT_MAX_LENGTH = 60  # Incident.customer_segment
 LONG_TEXT_MAX_LENGTH = 20_000  # description, affected customers, a long-text triage answer: ten pages of text
 TRIAGE_TEXT_MAX_LENGTH = 500  # a one-line triage answer
+REASON_MAX_LENGTH = 2_000  # why it moves: a handoff, a misroute, a reopening
+NOTE_MAX_LENGTH = 10_000  # a note, a stakeholder or customer update, a resolve summary
 
 # Incident field → the most characters it takes.
 TEXT_LIMITS: dict[str, int] = {

@@ -10,7 +10,14 @@ from rest_framework import serializers
 
 from matrix.models import IntakeChannel
 
-from ..limits import CUSTOMER_SEGMENT_MAX_LENGTH, EXTERNAL_REF_MAX_LENGTH, LONG_TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
+from ..limits import (
+    CUSTOMER_SEGMENT_MAX_LENGTH,
+    EXTERNAL_REF_MAX_LENGTH,
+    LONG_TEXT_MAX_LENGTH,
+    NOTE_MAX_LENGTH,
+    REASON_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+)
 from ..models import Incident, PauseReason, Status, UpdateAudience
 
 KEY_HELP = "The {}'s key, e.g. `{}`."
@@ -48,18 +55,19 @@ class IncidentFileSerializer(serializers.Serializer):
 
 
 class ResolveSerializer(serializers.Serializer):
-    summary = serializers.CharField(allow_blank=True, default="", help_text="What fixed it (goes on the timeline).")
+    summary = serializers.CharField(max_length=NOTE_MAX_LENGTH, allow_blank=True, default="",
+                                    help_text="What fixed it (goes on the timeline).")
 
 
 class MoveSerializer(serializers.Serializer):
     """A handoff or a misroute: where it goes, and why."""
 
     team = serializers.CharField(help_text=KEY_HELP.format("receiving team", "payments"))
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
 
 
 class NoteSerializer(serializers.Serializer):
-    text = serializers.CharField()
+    text = serializers.CharField(max_length=NOTE_MAX_LENGTH)
 
 
 class PauseSerializer(serializers.Serializer):
@@ -67,7 +75,7 @@ class PauseSerializer(serializers.Serializer):
 
 
 class ReopenSerializer(serializers.Serializer):
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
 
 
 class PersonField(serializers.SlugRelatedField):
@@ -91,7 +99,7 @@ class WarRoomSerializer(serializers.Serializer):
 
 
 class StakeholderUpdateInputSerializer(serializers.Serializer):
-    body = serializers.CharField()
+    body = serializers.CharField(max_length=NOTE_MAX_LENGTH)
     audience = serializers.ChoiceField(choices=UpdateAudience.choices, default=UpdateAudience.STAKEHOLDERS)
 
 

@@ -286,3 +286,14 @@ def test_a_view_only_role_cannot_post_updates_or_tick_the_checklist(matrix, inci
 
     assert post(executive, action_url(incident, "updates"), {"body": "x"}).status_code == 403
     assert post(executive, action_url(incident, "checklist"), {"item_id": 1}).status_code == 403
+
+
+@pytest.mark.parametrize(("action", "field", "limit"), [
+    ("notes", "text", 10_000), ("updates", "body", 10_000), ("resolve", "summary", 10_000),
+    ("reopen", "reason", 2_000),
+])
+def test_an_actions_text_over_its_limit_is_refused_as_on_the_page(responder_api, incident, action, field, limit):
+    response = post(responder_api, action_url(incident, action), {field: "x" * (limit + 1)})
+
+    assert response.status_code == 400
+    assert response.json()[field] == [f"Ensure this field has no more than {limit} characters."]
