@@ -8,6 +8,12 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 # The tests' webhook receivers listen on 127.0.0.1; tests of the outbound policy itself empty the list.
 os.environ.setdefault("OUTBOUND_ALLOWED_HOSTS", "127.0.0.1,localhost")
 
+# Under pytest-xdist each worker (gw0, gw1, …) has a test database of its own (pytest-django) and, here, a Redis
+# database of its own (15, 14, …), inherited by the worker processes its tests start: queues never mix.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _worker.startswith("gw") and os.environ.get("REDIS_URL"):
+    os.environ["REDIS_URL"] = os.environ["REDIS_URL"].rsplit("/", 1)[0] + f"/{15 - int(_worker[2:])}"
+
 # Rate limits are tested on their own (escalation_matrix/tests/test_rate_limits.py), with low rates set there.
 for _scope in ("USER", "ANON", "HOOK"):
     os.environ.setdefault(f"API_RATE_{_scope}", "100000/min")

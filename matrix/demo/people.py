@@ -3,6 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass
 
+from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, make_password
 from django.contrib.auth.models import Group
@@ -210,6 +211,9 @@ def build_users() -> dict[str, User]:
     needs_hash = (wanted.keys() - passwords.keys()) | no_password
     demo_hash = make_password(DEMO_PASSWORD) if needs_hash else None
     groups = {g.name: g for g in Group.objects.filter(name__in=roles.ROLES)}
+    if len(groups) < len(roles.ROLES):  # a database flushed since its migrations ran (a test run, say)
+        roles.sync_roles(django_apps)
+        groups = {g.name: g for g in Group.objects.filter(name__in=roles.ROLES)}
     users = {}
     for username, (first, last, group_names, is_staff) in wanted.items():
         user = upsert(
