@@ -27,7 +27,7 @@ class Quiet(http.server.BaseHTTPRequestHandler):
         self.wfile.write(b"login page")
 
     def log_message(self, *args):
-        pass
+        """Quiet: keeps the test output clean."""
 
 
 @pytest.fixture
